@@ -1,0 +1,94 @@
+//! Provider traits: every cryptographic primitive the engine uses.
+//!
+//! The engine names no backend crate. A backend implements these traits and
+//! bundles them in a [`CryptoProvider`] value; configurations hold an
+//! `Arc<CryptoProvider>`. Slow operations (signing today; RSA decryption,
+//! ticket sealing and certificate verification as they arrive) return
+//! [`Pausable`], so a backend may defer the work to the caller — see
+//! `docs/providers.md` and [`crate::conn::Operation`].
+
+mod aead;
+mod hash;
+mod kx;
+mod rand;
+mod sign;
+mod ticket;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+pub use self::aead::{Aead, AeadAlgorithm, AeadKey};
+pub use self::hash::{
+    Hash, HashContext, HashOutput, Hkdf, HkdfUsingHmac, Hmac, HmacKey, PrfUsingHmac, Tls12Prf,
+    MAX_HASH_LEN,
+};
+pub use self::kx::{ActiveKeyExchange, KeyExchangeGroup, SharedSecret};
+pub use self::rand::{RandomAdapter, SecureRandom, TimeSource, UnixTime};
+pub use self::sign::{KeyLoader, KeyType, SignatureAlgorithm, SignatureVerifier, SigningKey};
+pub use self::ticket::TicketSealer;
+
+use crate::msgs::enums::{HashAlgorithm, NamedGroup};
+
+/// The result of an operation that may be deferred to the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pausable<T> {
+    /// The operation finished (successfully or not).
+    Ready(T),
+    /// The backend asks the caller to perform the operation; the connection
+    /// emits an [`crate::conn::Operation`] and waits for
+    /// [`crate::Connection::complete`].
+    Pending,
+}
+
+/// A backend's primitives, bundled. Lists are in preference order.
+#[derive(Clone)]
+pub struct CryptoProvider {
+    /// Short backend name for logs and benchmark tables.
+    pub name: &'static str,
+    pub hashes: Vec<Arc<dyn Hash>>,
+    pub hmacs: Vec<Arc<dyn Hmac>>,
+    pub hkdfs: Vec<Arc<dyn Hkdf>>,
+    pub prfs: Vec<Arc<dyn Tls12Prf>>,
+    pub aeads: Vec<Arc<dyn Aead>>,
+    pub groups: Vec<Arc<dyn KeyExchangeGroup>>,
+    pub verifier: Arc<dyn SignatureVerifier>,
+    pub key_loader: Arc<dyn KeyLoader>,
+    pub random: Arc<dyn SecureRandom>,
+    /// Wall-clock time for certificate validity; `None` on devices without a
+    /// clock (validity periods are then not checked).
+    pub time: Option<Arc<dyn TimeSource>>,
+}
+
+impl CryptoProvider {
+    pub fn hash(&self, alg: HashAlgorithm) -> Option<&Arc<dyn Hash>> {
+        self.hashes.iter().find(|h| h.algorithm() == alg)
+    }
+
+    pub fn hmac(&self, alg: HashAlgorithm) -> Option<&Arc<dyn Hmac>> {
+        self.hmacs.iter().find(|h| h.hash_algorithm() == alg)
+    }
+
+    pub fn hkdf(&self, alg: HashAlgorithm) -> Option<&Arc<dyn Hkdf>> {
+        self.hkdfs.iter().find(|h| h.hash_algorithm() == alg)
+    }
+
+    pub fn prf(&self, alg: HashAlgorithm) -> Option<&Arc<dyn Tls12Prf>> {
+        self.prfs.iter().find(|h| h.hash_algorithm() == alg)
+    }
+
+    pub fn aead(&self, alg: AeadAlgorithm) -> Option<&Arc<dyn Aead>> {
+        self.aeads.iter().find(|a| a.algorithm() == alg)
+    }
+
+    pub fn group(&self, group: NamedGroup) -> Option<&Arc<dyn KeyExchangeGroup>> {
+        self.groups.iter().find(|g| g.group() == group)
+    }
+}
+
+impl core::fmt::Debug for CryptoProvider {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CryptoProvider")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}

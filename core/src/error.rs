@@ -1,0 +1,321 @@
+//! Typed errors, and the single place that maps an error to the alert sent.
+
+use core::fmt;
+
+use crate::msgs::enums::{AlertDescription, ContentType, HandshakeType};
+
+/// Everything that can end a connection or refuse a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Received bytes do not decode.
+    InvalidMessage(InvalidMessage),
+    /// A message arrived that is not allowed in the current state.
+    UnexpectedMessage {
+        /// The state the handshake was in (see `Connection::handshake_state`).
+        state: &'static str,
+        content_type: ContentType,
+        handshake_type: Option<HandshakeType>,
+    },
+    /// The peer broke a protocol rule.
+    PeerMisbehaved(PeerMisbehaved),
+    /// The peer supports nothing we accept.
+    PeerIncompatible(PeerIncompatible),
+    /// The peer's certificate chain failed verification.
+    InvalidCertificate(CertificateError),
+    /// A record failed authentication.
+    DecryptFailed,
+    /// A record exceeded the negotiated size limits.
+    RecordOverflow,
+    /// The peer sent a fatal alert (or a warning alert other than close_notify).
+    AlertReceived(AlertDescription),
+    /// A crypto provider failed.
+    Crypto(CryptoError),
+    /// The caller used the API in a way the contract forbids.
+    ApiMisuse(ApiMisuse),
+    /// A required configuration item is missing or inconsistent.
+    Config(&'static str),
+    /// The connection already failed with an earlier error, or was closed.
+    Closed,
+}
+
+/// Decoding failures. Each maps to `decode_error` unless noted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidMessage {
+    Truncated,
+    TrailingData,
+    BadLength,
+    EmptyVector,
+    /// A field value that is syntactically valid but forbidden (`illegal_parameter`).
+    IllegalValue(&'static str),
+    DuplicateExtension,
+    UnknownContentType,
+    /// A record or handshake message larger than the limits (`record_overflow`
+    /// for records).
+    TooLarge,
+    /// Bytes that cannot start a TLS record at all.
+    NotTls,
+    /// A record of zero length where that is forbidden (`unexpected_message`).
+    EmptyRecord,
+}
+
+/// Protocol rule violations by the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    SelectedUnofferedCipherSuite,
+    SelectedUnofferedGroup,
+    SelectedUnofferedVersion,
+    SelectedUnofferedAlpn,
+    UnsolicitedExtension,
+    IllegalHelloRetryRequest,
+    SecondHelloRetryRequest,
+    WrongGroupAfterHelloRetry,
+    SessionIdMismatch,
+    InvalidKeyShare,
+    MissingKeyShare,
+    BadFinished,
+    BadSignature,
+    SignatureSchemeNotOffered,
+    CompressionOffered,
+    KeyUpdateBeforeHandshake,
+    MessageInterleavedWithKeyChange,
+    TooManyKeyUpdates,
+    TooManyWarningAlerts,
+    TooManyEmptyRecords,
+    PlaintextAfterEncryption,
+    IllegalChangeCipherSpec,
+    DowngradeDetected,
+    EmptyCertificateChain,
+    ClientHelloChangedAfterRetry,
+}
+
+/// The peer offered nothing we can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerIncompatible {
+    NoCommonVersion,
+    NoCommonCipherSuite,
+    NoCommonGroup,
+    NoCommonSignatureScheme,
+    NoCommonAlpn,
+    NoCertificateForName,
+    /// A required client certificate was not sent.
+    NoClientCertificate,
+    MissingExtension(&'static str),
+}
+
+/// Why a certificate chain was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateError {
+    BadEncoding,
+    Expired,
+    NotValidYet,
+    UnknownIssuer,
+    BadSignature,
+    NotValidForName,
+    Revoked,
+    UnsupportedSignatureAlgorithm,
+    InvalidPurpose,
+    Other,
+}
+
+/// A provider could not complete a primitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CryptoError {
+    RandomFailed,
+    UnsupportedAlgorithm,
+    InvalidKey,
+    SigningFailed,
+    OperationCanceled,
+    Other,
+}
+
+/// Calls the contract forbids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiMisuse {
+    UnknownOperation,
+    WrongOperationResult,
+    HandshakeNotComplete,
+    AlreadyClosed,
+    InvalidServerName,
+    BufferFull,
+}
+
+impl Error {
+    /// The alert to send to the peer for this error, if any. This is the only
+    /// place in the engine that chooses alerts for errors.
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Error::InvalidMessage(m) => match m {
+                InvalidMessage::IllegalValue(_) | InvalidMessage::DuplicateExtension => {
+                    A::IllegalParameter
+                }
+                InvalidMessage::TooLarge => A::RecordOverflow,
+                InvalidMessage::EmptyRecord | InvalidMessage::UnknownContentType => {
+                    A::UnexpectedMessage
+                }
+                _ => A::DecodeError,
+            },
+            Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
+            Error::PeerMisbehaved(p) => match p {
+                PeerMisbehaved::BadFinished | PeerMisbehaved::BadSignature => A::DecryptError,
+                PeerMisbehaved::KeyUpdateBeforeHandshake
+                | PeerMisbehaved::MessageInterleavedWithKeyChange
+                | PeerMisbehaved::TooManyKeyUpdates
+                | PeerMisbehaved::TooManyWarningAlerts
+                | PeerMisbehaved::TooManyEmptyRecords
+                | PeerMisbehaved::PlaintextAfterEncryption
+                | PeerMisbehaved::IllegalChangeCipherSpec
+                | PeerMisbehaved::SecondHelloRetryRequest => A::UnexpectedMessage,
+                PeerMisbehaved::UnsolicitedExtension => A::UnsupportedExtension,
+                PeerMisbehaved::MissingKeyShare => A::MissingExtension,
+                PeerMisbehaved::EmptyCertificateChain => A::DecodeError,
+                _ => A::IllegalParameter,
+            },
+            Error::PeerIncompatible(p) => match p {
+                PeerIncompatible::NoCommonVersion => A::ProtocolVersion,
+                PeerIncompatible::NoCommonAlpn => A::NoApplicationProtocol,
+                PeerIncompatible::NoCertificateForName => A::UnrecognizedName,
+                PeerIncompatible::NoClientCertificate => A::CertificateRequired,
+                PeerIncompatible::MissingExtension(_) => A::MissingExtension,
+                _ => A::HandshakeFailure,
+            },
+            Error::InvalidCertificate(c) => match c {
+                CertificateError::BadEncoding => A::BadCertificate,
+                CertificateError::Expired | CertificateError::NotValidYet => A::CertificateExpired,
+                CertificateError::UnknownIssuer => A::UnknownCa,
+                CertificateError::BadSignature => A::DecryptError,
+                CertificateError::Revoked => A::CertificateRevoked,
+                CertificateError::UnsupportedSignatureAlgorithm => A::UnsupportedCertificate,
+                CertificateError::NotValidForName
+                | CertificateError::InvalidPurpose
+                | CertificateError::Other => A::BadCertificate,
+            },
+            Error::DecryptFailed => A::BadRecordMac,
+            Error::RecordOverflow => A::RecordOverflow,
+            Error::Crypto(CryptoError::OperationCanceled) => A::UserCanceled,
+            Error::Crypto(_) | Error::Config(_) => A::InternalError,
+            // The peer already ended the connection, or the caller misused the
+            // API: nothing to tell the peer.
+            Error::AlertReceived(_) | Error::ApiMisuse(_) | Error::Closed => return None,
+        })
+    }
+}
+
+impl From<InvalidMessage> for Error {
+    fn from(e: InvalidMessage) -> Self {
+        Error::InvalidMessage(e)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(e: PeerMisbehaved) -> Self {
+        Error::PeerMisbehaved(e)
+    }
+}
+
+impl From<PeerIncompatible> for Error {
+    fn from(e: PeerIncompatible) -> Self {
+        Error::PeerIncompatible(e)
+    }
+}
+
+impl From<CertificateError> for Error {
+    fn from(e: CertificateError) -> Self {
+        Error::InvalidCertificate(e)
+    }
+}
+
+impl From<CryptoError> for Error {
+    fn from(e: CryptoError) -> Self {
+        Error::Crypto(e)
+    }
+}
+
+impl From<ApiMisuse> for Error {
+    fn from(e: ApiMisuse) -> Self {
+        Error::ApiMisuse(e)
+    }
+}
+
+impl From<&Error> for AlertDescription {
+    /// The alert for an error; errors that send no alert map to internal_error.
+    fn from(e: &Error) -> Self {
+        e.alert().unwrap_or(AlertDescription::InternalError)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidMessage(m) => write!(f, "invalid message: {m:?}"),
+            Error::UnexpectedMessage {
+                state,
+                content_type,
+                handshake_type,
+            } => match handshake_type {
+                Some(h) => write!(f, "unexpected {h} message in state {state}"),
+                None => write!(f, "unexpected {content_type} record in state {state}"),
+            },
+            Error::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
+            Error::PeerIncompatible(p) => write!(f, "peer incompatible: {p:?}"),
+            Error::InvalidCertificate(c) => write!(f, "invalid peer certificate: {c:?}"),
+            Error::DecryptFailed => f.write_str("record authentication failed"),
+            Error::RecordOverflow => f.write_str("record too large"),
+            Error::AlertReceived(a) => write!(f, "received fatal alert: {a}"),
+            Error::Crypto(c) => write!(f, "crypto provider error: {c:?}"),
+            Error::ApiMisuse(m) => write!(f, "API misuse: {m:?}"),
+            Error::Config(m) => write!(f, "configuration error: {m}"),
+            Error::Closed => f.write_str("connection closed"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_expected_alerts() {
+        let cases = [
+            (
+                Error::from(InvalidMessage::Truncated),
+                AlertDescription::DecodeError,
+            ),
+            (
+                Error::from(InvalidMessage::IllegalValue("x")),
+                AlertDescription::IllegalParameter,
+            ),
+            (
+                Error::from(PeerMisbehaved::BadFinished),
+                AlertDescription::DecryptError,
+            ),
+            (
+                Error::from(PeerIncompatible::NoCommonVersion),
+                AlertDescription::ProtocolVersion,
+            ),
+            (
+                Error::from(CertificateError::UnknownIssuer),
+                AlertDescription::UnknownCa,
+            ),
+            (Error::DecryptFailed, AlertDescription::BadRecordMac),
+            (Error::RecordOverflow, AlertDescription::RecordOverflow),
+        ];
+        for (err, alert) in cases {
+            assert_eq!(err.alert(), Some(alert), "{err}");
+        }
+        assert_eq!(
+            Error::AlertReceived(AlertDescription::HandshakeFailure).alert(),
+            None
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Wire messages: one file per handshake message family.
+
+pub mod enums;
