@@ -12,7 +12,9 @@ use embertls::crypto::{ActiveKeyExchange, KeyExchangeGroup, SecureRandom, Shared
 use embertls::error::CryptoError;
 use embertls::msgs::enums::NamedGroup;
 use p256::elliptic_curve::sec1::{FromEncodedPoint, ModulusSize, ToEncodedPoint};
-use p256::elliptic_curve::{AffinePoint, CurveArithmetic, FieldBytes, FieldBytesSize, SecretKey};
+use p256::elliptic_curve::{
+    ecdh, AffinePoint, CurveArithmetic, FieldBytes, FieldBytesSize, PublicKey, SecretKey,
+};
 use zeroize::Zeroizing;
 
 /// X25519 (RFC 7748).
@@ -146,25 +148,12 @@ where
             return Err(CryptoError::InvalidKey);
         }
         // Checks that the point lies on the curve.
-        let peer = elliptic_curve_public_key::<C>(peer_public)?;
-        let shared = p256::elliptic_curve::ecdh::diffie_hellman(
-            self.secret.to_nonzero_scalar(),
-            peer.as_affine(),
-        );
+        let peer =
+            PublicKey::<C>::from_sec1_bytes(peer_public).map_err(|_| CryptoError::InvalidKey)?;
+        let shared = ecdh::diffie_hellman(self.secret.to_nonzero_scalar(), peer.as_affine());
         // The x-coordinate, as TLS uses it.
         Ok(SharedSecret::new(shared.raw_secret_bytes().to_vec()))
     }
-}
-
-fn elliptic_curve_public_key<C>(
-    sec1: &[u8],
-) -> Result<p256::elliptic_curve::PublicKey<C>, CryptoError>
-where
-    C: CurveArithmetic,
-    AffinePoint<C>: FromEncodedPoint<C> + ToEncodedPoint<C>,
-    FieldBytesSize<C>: ModulusSize,
-{
-    p256::elliptic_curve::PublicKey::<C>::from_sec1_bytes(sec1).map_err(|_| CryptoError::InvalidKey)
 }
 
 #[cfg(test)]
