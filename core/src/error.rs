@@ -37,6 +37,8 @@ pub enum Error {
     Config(&'static str),
     /// The connection already failed with an earlier error, or was closed.
     Closed,
+    /// An engine invariant failed; a bug, reported instead of panicking.
+    Internal(&'static str),
 }
 
 /// Decoding failures. Each maps to `decode_error` unless noted.
@@ -200,7 +202,7 @@ impl Error {
             Error::DecryptFailed => A::BadRecordMac,
             Error::RecordOverflow => A::RecordOverflow,
             Error::Crypto(CryptoError::OperationCanceled) => A::UserCanceled,
-            Error::Crypto(_) | Error::Config(_) => A::InternalError,
+            Error::Crypto(_) | Error::Config(_) | Error::Internal(_) => A::InternalError,
             // The peer already ended the connection, or the caller misused the
             // API: nothing to tell the peer.
             Error::AlertReceived(_) | Error::ApiMisuse(_) | Error::Closed => return None,
@@ -273,6 +275,7 @@ impl fmt::Display for Error {
             Error::ApiMisuse(m) => write!(f, "API misuse: {m:?}"),
             Error::Config(m) => write!(f, "configuration error: {m}"),
             Error::Closed => f.write_str("connection closed"),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
 }

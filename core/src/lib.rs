@@ -7,10 +7,19 @@ extern crate alloc;
 extern crate std;
 
 pub mod codec;
+pub mod config;
+pub mod conn;
 pub mod crypto;
 pub mod error;
+pub mod handshake;
 pub mod msgs;
+pub(crate) mod record;
+pub mod suites;
 pub mod time;
+pub(crate) mod transport;
+pub mod verify;
 
+pub use config::{ClientConfig, ServerConfig};
+pub use conn::{Connection, Event, Output, Side};
 pub use error::Error;
 pub use time::Instant;

@@ -1,3 +1,6 @@
 //! Wire messages: one file per handshake message family.
 
 pub mod enums;
+pub mod extensions;
+pub mod handshake;
+pub mod hello;

@@ -1,0 +1,214 @@
+//! Client and server configuration: the `mbedtls_ssl_conf_*` surface.
+//!
+//! Configurations are plain structs with public fields and sensible defaults
+//! from `new`; share them between connections behind an `Arc`.
+
+mod cert;
+
+pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndKey, SniResolver};
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::crypto::CryptoProvider;
+use crate::error::Error;
+use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::record::MAX_PLAINTEXT_LEN;
+use crate::suites::{self, SuiteInfo};
+use crate::verify::{RootStore, VerifyMode, WebPkiVerifier};
+
+/// Protocol versions, lowest and highest acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionRange {
+    pub min: ProtocolVersion,
+    pub max: ProtocolVersion,
+}
+
+impl VersionRange {
+    pub const TLS13_ONLY: Self = Self {
+        min: ProtocolVersion::TLSv1_3,
+        max: ProtocolVersion::TLSv1_3,
+    };
+
+    fn validate(self) -> Result<(), Error> {
+        let supported = [ProtocolVersion::TLSv1_3];
+        if !supported.contains(&self.max) || self.min.0 > self.max.0 {
+            return Err(Error::Config(
+                "unsupported protocol version range (this build speaks TLS 1.3)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Settings shared by both sides.
+#[derive(Clone)]
+pub struct CommonConfig {
+    pub provider: Arc<CryptoProvider>,
+    pub versions: VersionRange,
+    /// Cipher suites in preference order.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Key-exchange groups in preference order (Mbed TLS conf_curves).
+    pub groups: Vec<NamedGroup>,
+    /// Signature schemes we accept from the peer, in preference order
+    /// (Mbed TLS conf_sig_hashes).
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// ALPN protocols in preference order; empty disables ALPN.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// How strictly the peer's certificate is checked (conf_authmode).
+    pub verify_mode: VerifyMode,
+    /// Trust anchors for the peer's chain (conf_ca_chain).
+    pub roots: RootStore,
+    /// Largest plaintext per outgoing record (conf_max_frag_len, 64..=16384).
+    pub max_fragment_len: usize,
+    /// Largest plaintext accepted per incoming record (64..=16384); larger
+    /// records end the connection with record_overflow.
+    pub max_incoming_plaintext: usize,
+    /// Pad protected records to a multiple of this many bytes (1 = off;
+    /// Mbed TLS conf_cid padding granularity analogue for TLS 1.3).
+    pub record_padding_granularity: usize,
+    /// Bytes of application data `send` may queue before the handshake ends.
+    pub max_early_send_buffer: usize,
+    /// Records we send before rotating keys with KeyUpdate on our own
+    /// (AEAD confidentiality limits, RFC 8446 5.5).
+    pub key_update_after_records: u64,
+}
+
+impl CommonConfig {
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
+        let groups = provider.groups.iter().map(|g| g.group()).collect();
+        let cipher_suites = suites::TLS13_SUITES
+            .iter()
+            .filter(|s| provider.aead(s.aead).is_some() && provider.hkdf(s.hash).is_some())
+            .map(|s| s.suite)
+            .collect();
+        Self {
+            provider,
+            versions: VersionRange::TLS13_ONLY,
+            cipher_suites,
+            groups,
+            signature_schemes: default_signature_schemes(),
+            alpn_protocols: Vec::new(),
+            verify_mode: VerifyMode::Required,
+            roots: RootStore::new(),
+            max_fragment_len: MAX_PLAINTEXT_LEN,
+            max_incoming_plaintext: MAX_PLAINTEXT_LEN,
+            record_padding_granularity: 1,
+            max_early_send_buffer: 64 * 1024,
+            key_update_after_records: 1 << 23,
+        }
+    }
+
+    /// Suites both configured and implemented by the provider, in order.
+    pub(crate) fn usable_suites(&self) -> Vec<&'static SuiteInfo> {
+        self.cipher_suites
+            .iter()
+            .filter_map(|s| suites::by_id(*s))
+            .filter(|s| s.version == ProtocolVersion::TLSv1_3)
+            .filter(|s| self.provider.aead(s.aead).is_some() && self.provider.hkdf(s.hash).is_some() && self.provider.hash(s.hash).is_some())
+            .collect()
+    }
+
+    pub(crate) fn usable_groups(&self) -> Vec<NamedGroup> {
+        self.groups
+            .iter()
+            .copied()
+            .filter(|g| self.provider.group(*g).is_some())
+            .collect()
+    }
+
+    pub(crate) fn verifier(&self) -> WebPkiVerifier {
+        WebPkiVerifier::new(self.provider.verifier.clone())
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        self.versions.validate()?;
+        if self.usable_suites().is_empty() {
+            return Err(Error::Config("no configured cipher suite is available from the provider"));
+        }
+        if self.usable_groups().is_empty() {
+            return Err(Error::Config("no configured group is available from the provider"));
+        }
+        if self.alpn_protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
+            return Err(Error::Config("ALPN protocol names must be 1..=255 bytes"));
+        }
+        if self.verify_mode != VerifyMode::None && self.roots.is_empty() && self.verify_mode == VerifyMode::Required {
+            return Err(Error::Config("verify mode Required needs trust anchors"));
+        }
+        Ok(())
+    }
+}
+
+/// Signature schemes accepted by default, best first.
+pub fn default_signature_schemes() -> Vec<SignatureScheme> {
+    alloc::vec![
+        SignatureScheme::ECDSA_NISTP256_SHA256,
+        SignatureScheme::ECDSA_NISTP384_SHA384,
+        SignatureScheme::ED25519,
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA384,
+        SignatureScheme::RSA_PKCS1_SHA512,
+    ]
+}
+
+/// Client configuration.
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub common: CommonConfig,
+    /// Our certificate and key for client authentication, if any (conf_own_cert).
+    pub client_cert: Option<Arc<CertifiedKey>>,
+    /// Send server_name when connecting by DNS name.
+    pub send_sni: bool,
+    /// Send a fake session id and ChangeCipherSpec so middleboxes see a
+    /// resumed TLS 1.2 handshake (RFC 8446 appendix D.4).
+    pub middlebox_compat: bool,
+    /// How many groups get a key share in the first ClientHello (the rest
+    /// are reachable through HelloRetryRequest).
+    pub key_shares: usize,
+}
+
+impl ClientConfig {
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
+        Self {
+            common: CommonConfig::new(provider),
+            client_cert: None,
+            send_sni: true,
+            middlebox_compat: true,
+            key_shares: 1,
+        }
+    }
+}
+
+/// Server configuration.
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub common: CommonConfig,
+    /// Picks the certificate chain and key per ClientHello (SNI callback).
+    pub cert_resolver: Arc<dyn ResolvesServerCert>,
+    /// Send the trust anchors' names in CertificateRequest (conf_cert_req_ca_list).
+    pub send_ca_list: bool,
+    /// Always answer the first ClientHello with a HelloRetryRequest carrying
+    /// a cookie (return-routability check before any key exchange work).
+    pub require_cookie: bool,
+    /// Prefer our own cipher-suite order over the client's.
+    pub prefer_server_suite_order: bool,
+}
+
+impl ServerConfig {
+    /// A server with one certificate chain and key; client authentication off
+    /// (`common.verify_mode` = None).
+    pub fn new(provider: Arc<CryptoProvider>, cert_resolver: Arc<dyn ResolvesServerCert>) -> Self {
+        let mut common = CommonConfig::new(provider);
+        common.verify_mode = VerifyMode::None;
+        Self {
+            common,
+            cert_resolver,
+            send_ca_list: true,
+            require_cookie: false,
+            prefer_server_suite_order: true,
+        }
+    }
+}

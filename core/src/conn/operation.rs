@@ -1,0 +1,87 @@
+//! Pausable operations as values: what the connection asks the caller to do
+//! when a provider answers [`Pausable::Pending`](crate::crypto::Pausable).
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::crypto::SigningKey;
+use crate::error::CryptoError;
+use crate::msgs::enums::SignatureScheme;
+
+/// Identifies an operation within one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OperationId(pub u64);
+
+/// Set when the connection that asked for an operation was dropped or
+/// reset: a worker may skip the work (Mbed TLS async_cancel).
+#[derive(Debug, Clone, Default)]
+pub struct Cancellation(Arc<AtomicBool>);
+
+impl Cancellation {
+    pub fn is_canceled(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn cancel(&self) {
+        self.0.store(true, Ordering::Release)
+    }
+}
+
+/// A slow operation the connection waits for. Serve it anywhere (a worker
+/// thread, an HSM queue, a remote signer), then pass the result to
+/// `Connection::complete` with the same id.
+#[derive(Debug)]
+pub struct Operation {
+    pub id: OperationId,
+    pub request: OperationRequest,
+    pub cancellation: Cancellation,
+}
+
+/// What is asked.
+pub enum OperationRequest {
+    /// Sign `message` with `key` using `scheme` (TLS 1.3 CertificateVerify).
+    Sign {
+        key: Arc<dyn SigningKey>,
+        scheme: SignatureScheme,
+        message: Vec<u8>,
+    },
+}
+
+impl core::fmt::Debug for OperationRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            OperationRequest::Sign { key, scheme, message } => f
+                .debug_struct("Sign")
+                .field("key", &key.key_type())
+                .field("scheme", scheme)
+                .field("message_len", &message.len())
+                .finish(),
+        }
+    }
+}
+
+impl Operation {
+    /// Performs the operation synchronously with the provider's blocking
+    /// entry point; what a worker thread typically does.
+    pub fn perform(&self) -> OperationResult {
+        if self.cancellation.is_canceled() {
+            return match self.request {
+                OperationRequest::Sign { .. } => {
+                    OperationResult::Signature(Err(CryptoError::OperationCanceled))
+                }
+            };
+        }
+        match &self.request {
+            OperationRequest::Sign { key, scheme, message } => {
+                OperationResult::Signature(key.sign(*scheme, message))
+            }
+        }
+    }
+}
+
+/// The outcome of an operation, handed to `Connection::complete`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationResult {
+    Signature(Result<Vec<u8>, CryptoError>),
+}

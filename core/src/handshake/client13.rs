@@ -1,0 +1,639 @@
+//! TLS 1.3 client handshake (RFC 8446), one state per expected message.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rustls_pki_types::CertificateDer;
+
+use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
+use super::traffic13::Traffic13;
+use super::transcript::Transcript;
+use super::{
+    certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep,
+};
+use crate::config::{CertifiedKey, ClientConfig};
+use crate::conn::OperationResult;
+use crate::crypto::ActiveKeyExchange;
+use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::msgs::enums::{
+    ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
+};
+use crate::msgs::extensions::{ClientExtensions, EncryptedExtensions, KeyShareEntry};
+use crate::msgs::handshake::{
+    encode_handshake, Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify,
+};
+use crate::msgs::hello::{ClientHello, ServerHello, SessionId, DOWNGRADE_TLS11, DOWNGRADE_TLS12};
+use crate::suites::{self, SuiteInfo};
+use crate::transport::HandshakeMessage;
+use crate::verify::{result_to_error, VerifyMode, VerifyResult};
+
+use crate::conn::State;
+
+/// Waiting for ServerHello or HelloRetryRequest.
+pub(crate) struct ExpectServerHello {
+    config: Arc<ClientConfig>,
+    server_name: Option<String>,
+    session_id: SessionId,
+    shares: Vec<Box<dyn ActiveKeyExchange>>,
+    hello: ClientHello,
+    transcript: Transcript,
+    /// Set after a HelloRetryRequest: the suite it chose.
+    retried_suite: Option<&'static SuiteInfo>,
+    sent_ccs: bool,
+}
+
+/// Data valid from ServerHello until the server's Finished.
+pub(crate) struct Handshake13 {
+    config: Arc<ClientConfig>,
+    server_name: Option<String>,
+    suite: &'static SuiteInfo,
+    schedule: KeySchedule,
+    transcript: Transcript,
+    client_secret: Secret,
+    server_secret: Secret,
+    offered_alpn: bool,
+}
+
+pub(crate) struct ExpectCertificate {
+    hs: Handshake13,
+    request: Option<CertificateRequest13>,
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    hs: Handshake13,
+    request: Option<CertificateRequest13>,
+    chain: Vec<CertificateDer<'static>>,
+}
+
+pub(crate) struct ExpectFinished {
+    hs: Handshake13,
+    request: Option<CertificateRequest13>,
+}
+
+/// Our CertificateVerify signature is being made elsewhere.
+pub(crate) struct SigningCertificateVerify {
+    hs: Handshake13,
+    scheme: SignatureScheme,
+    traffic: Traffic13,
+}
+
+pub(crate) enum ClientState {
+    ExpectServerHello(Box<ExpectServerHello>),
+    ExpectEncryptedExtensions(Box<Handshake13>),
+    ExpectCertificateOrRequest(Box<Handshake13>),
+    ExpectCertificate(Box<ExpectCertificate>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectFinished>),
+    SigningCertificateVerify(Box<SigningCertificateVerify>),
+}
+
+impl ClientState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ExpectServerHello(_) => "client:expect_server_hello",
+            Self::ExpectEncryptedExtensions(_) => "client:expect_encrypted_extensions",
+            Self::ExpectCertificateOrRequest(_) => "client:expect_certificate_or_request",
+            Self::ExpectCertificate(_) => "client:expect_certificate",
+            Self::ExpectCertificateVerify(_) => "client:expect_certificate_verify",
+            Self::ExpectFinished(_) => "client:expect_finished",
+            Self::SigningCertificateVerify(_) => "client:signing_certificate_verify",
+        }
+    }
+
+    pub fn handle(self, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let name = self.name();
+        match (self, msg.typ) {
+            (Self::ExpectServerHello(s), HandshakeType::ServerHello) => s.handle(cx, msg),
+            (Self::ExpectEncryptedExtensions(hs), HandshakeType::EncryptedExtensions) => {
+                hs.handle_encrypted_extensions(cx, msg)
+            }
+            (Self::ExpectCertificateOrRequest(hs), HandshakeType::CertificateRequest) => {
+                hs.handle_certificate_request(msg)
+            }
+            (Self::ExpectCertificateOrRequest(hs), HandshakeType::Certificate) => {
+                ExpectCertificate { hs: *hs, request: None }.handle(cx, msg)
+            }
+            (Self::ExpectCertificate(s), HandshakeType::Certificate) => s.handle(cx, msg),
+            (Self::ExpectCertificateVerify(s), HandshakeType::CertificateVerify) => {
+                s.handle(cx, msg)
+            }
+            (Self::ExpectFinished(s), HandshakeType::Finished) => s.handle(cx, msg),
+            (_, typ) => Err(unexpected(name, typ)),
+        }
+    }
+
+    pub fn resume(self, cx: &mut Context<'_>, result: OperationResult) -> Result<State, Error> {
+        match (self, result) {
+            (Self::SigningCertificateVerify(s), OperationResult::Signature(sig)) => {
+                let sig = sig?;
+                finish_client_flight(cx, s.hs, Some((s.scheme, sig)), s.traffic)
+            }
+            _ => Err(ApiMisuse::WrongOperationResult.into()),
+        }
+    }
+}
+
+fn unexpected(state: &'static str, typ: HandshakeType) -> Error {
+    Error::UnexpectedMessage {
+        state,
+        content_type: crate::msgs::enums::ContentType::Handshake,
+        handshake_type: Some(typ),
+    }
+}
+
+fn encode(typ: HandshakeType, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_handshake(&mut out, typ, body);
+    out
+}
+
+/// Builds and sends the first ClientHello.
+pub(crate) fn start(
+    config: Arc<ClientConfig>,
+    server_name: Option<String>,
+    sni: Option<String>,
+    cx: &mut Context<'_>,
+) -> Result<ClientState, Error> {
+    config.common.validate()?;
+    let provider = config.common.provider.clone();
+    let mut random = [0u8; 32];
+    provider.random.fill(&mut random)?;
+    let session_id = if config.middlebox_compat {
+        let mut id = [0u8; 32];
+        provider.random.fill(&mut id)?;
+        SessionId::new(&id)?
+    } else {
+        SessionId::empty()
+    };
+    let groups = config.common.usable_groups();
+    let mut shares = Vec::new();
+    for group in groups.iter().take(config.key_shares.max(1)) {
+        let kx = provider
+            .group(*group)
+            .ok_or(Error::Config("group vanished from provider"))?;
+        shares.push(kx.start(&*provider.random)?);
+    }
+    let verifier = config.common.verifier();
+    let schemes: Vec<SignatureScheme> = config
+        .common
+        .signature_schemes
+        .iter()
+        .copied()
+        .filter(|s| {
+            crate::crypto::SignatureAlgorithm::from_scheme(*s)
+                .is_some_and(|a| provider.verifier.supports(a))
+        })
+        .collect();
+    if verifier.tls13_schemes(&schemes).is_empty() {
+        return Err(Error::Config("no usable TLS 1.3 signature scheme"));
+    }
+    let max_in = config.common.max_incoming_plaintext;
+    let hello = ClientHello {
+        legacy_version: ProtocolVersion::TLSv1_2,
+        random,
+        session_id: session_id.clone(),
+        dtls_cookie: None,
+        cipher_suites: config.common.usable_suites().iter().map(|s| s.suite).collect(),
+        compression_methods: vec![0],
+        extensions: ClientExtensions {
+            server_name: sni.map(String::into_bytes),
+            supported_groups: Some(groups),
+            signature_algorithms: Some(schemes),
+            alpn: (!config.common.alpn_protocols.is_empty())
+                .then(|| config.common.alpn_protocols.clone()),
+            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
+            key_shares: Some(share_entries(&shares)),
+            record_size_limit: (max_in < crate::record::MAX_PLAINTEXT_LEN)
+                .then_some(max_in as u16 + 1),
+            ..Default::default()
+        },
+    };
+    let mut transcript = Transcript::new();
+    send_client_hello(cx, &hello, &mut transcript)?;
+    Ok(ClientState::ExpectServerHello(Box::new(ExpectServerHello {
+        config,
+        server_name,
+        session_id,
+        shares,
+        hello,
+        transcript,
+        retried_suite: None,
+        sent_ccs: false,
+    })))
+}
+
+fn share_entries(shares: &[Box<dyn ActiveKeyExchange>]) -> Vec<KeyShareEntry> {
+    shares
+        .iter()
+        .map(|s| KeyShareEntry {
+            group: s.group(),
+            public: s.public_key().to_vec(),
+        })
+        .collect()
+}
+
+fn send_client_hello(cx: &mut Context<'_>, hello: &ClientHello, transcript: &mut Transcript) -> Result<(), Error> {
+    let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
+    transcript.add(&encoded);
+    cx.send_handshake(&encoded)?;
+    cx.record.plaintext_version = ProtocolVersion::TLSv1_2;
+    Ok(())
+}
+
+/// Extensions a server may answer with, per message (RFC 8446 4.2 table).
+fn check_server_extensions(
+    received: &[ExtensionType],
+    allowed_here: &[ExtensionType],
+    offered: &[ExtensionType],
+) -> Result<(), Error> {
+    for typ in received {
+        if !offered.contains(typ) {
+            return Err(PeerMisbehaved::UnsolicitedExtension.into());
+        }
+        if !allowed_here.contains(typ) {
+            return Err(InvalidMessage::IllegalValue("extension not allowed in this message").into());
+        }
+    }
+    Ok(())
+}
+
+fn offered_extension_types(hello: &ClientHello) -> Vec<ExtensionType> {
+    let mut bytes = Vec::new();
+    hello.extensions.write(&mut bytes);
+    // Re-reading our own encoding yields the exact list of types we sent.
+    ClientExtensions::read(&mut crate::codec::Reader::new(&bytes))
+        .map(|e| e.order)
+        .unwrap_or_default()
+}
+
+impl ExpectServerHello {
+    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let sh = ServerHello::read(msg.body)?;
+        if sh.legacy_version != ProtocolVersion::TLSv1_2 {
+            return Err(PeerIncompatible::NoCommonVersion.into());
+        }
+        match sh.extensions.supported_version {
+            Some(ProtocolVersion::TLSv1_3) => {}
+            Some(_) => return Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
+            None => {
+                // A TLS 1.2 server. A TLS 1.3 server that was forced down
+                // marks its random; that is an attack (RFC 8446 4.1.3).
+                let tail = &sh.random[24..];
+                if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
+                    return Err(PeerMisbehaved::DowngradeDetected.into());
+                }
+                return Err(PeerIncompatible::NoCommonVersion.into());
+            }
+        }
+        if sh.session_id != self.session_id {
+            return Err(PeerMisbehaved::SessionIdMismatch.into());
+        }
+        if sh.compression_method != 0 {
+            return Err(PeerMisbehaved::CompressionOffered.into());
+        }
+        let suite = suites::by_id(sh.cipher_suite)
+            .filter(|s| self.hello.cipher_suites.contains(&s.suite))
+            .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
+        if let Some(previous) = self.retried_suite {
+            if previous.suite != suite.suite {
+                return Err(PeerMisbehaved::SelectedUnofferedCipherSuite.into());
+            }
+        }
+        let offered = offered_extension_types(&self.hello);
+        if sh.is_retry_request() {
+            check_server_extensions(
+                &sh.extensions.order,
+                &[ExtensionType::SupportedVersions, ExtensionType::KeyShare, ExtensionType::Cookie],
+                &[&offered[..], &[ExtensionType::Cookie]].concat(),
+            )?;
+            return self.handle_retry(cx, sh, suite, msg);
+        }
+        check_server_extensions(
+            &sh.extensions.order,
+            &[ExtensionType::SupportedVersions, ExtensionType::KeyShare, ExtensionType::PreSharedKey],
+            &offered,
+        )?;
+        let share = sh.extensions.key_share.as_ref().ok_or(PeerMisbehaved::MissingKeyShare)?;
+        let position = self
+            .shares
+            .iter()
+            .position(|s| s.group() == share.group)
+            .ok_or(PeerMisbehaved::SelectedUnofferedGroup)?;
+        let kx = self.shares.swap_remove(position);
+        let group = kx.group();
+        let shared = kx.complete(&share.public).map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+
+        let provider = self.config.common.provider.clone();
+        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let hkdf = provider.hkdf(suite.hash).ok_or(Error::Internal("suite hkdf missing"))?;
+        self.transcript.start_hash(&**hash);
+        self.transcript.add(msg.encoded);
+
+        let mut schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, None);
+        let empty_hash = hash.hash(&[]);
+        schedule.advance(empty_hash.as_ref(), Some(shared.as_ref()))?;
+        let hello_hash = self.transcript.current_hash()?;
+        let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
+        let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
+        cx.record.set_read(tls13_record_keys(&provider, &schedule, suite, &server_secret)?);
+        if self.config.middlebox_compat && !self.sent_ccs {
+            cx.send_change_cipher_spec();
+            self.sent_ccs = true;
+        }
+        cx.record.set_write(tls13_record_keys(&provider, &schedule, suite, &client_secret)?);
+
+        cx.negotiated.version = Some(ProtocolVersion::TLSv1_3);
+        cx.negotiated.suite = Some(suite);
+        cx.negotiated.group = Some(group);
+        Ok(State::Client(ClientState::ExpectEncryptedExtensions(Box::new(Handshake13 {
+            offered_alpn: self.hello.extensions.alpn.is_some(),
+            config: self.config,
+            server_name: self.server_name,
+            suite,
+            schedule,
+            transcript: self.transcript,
+            client_secret,
+            server_secret,
+        }))))
+    }
+
+    fn handle_retry(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        hrr: ServerHello,
+        suite: &'static SuiteInfo,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
+        if self.retried_suite.is_some() {
+            return Err(PeerMisbehaved::SecondHelloRetryRequest.into());
+        }
+        let ext = &hrr.extensions;
+        if ext.selected_group.is_none() && ext.cookie.is_none() {
+            // A retry that changes nothing (RFC 8446 4.1.4).
+            return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+        }
+        let provider = self.config.common.provider.clone();
+        if let Some(group) = ext.selected_group {
+            let offered = self.hello.extensions.supported_groups.as_deref().unwrap_or(&[]);
+            if !offered.contains(&group) || self.shares.iter().any(|s| s.group() == group) {
+                return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
+            }
+            let kx = provider.group(group).ok_or(PeerMisbehaved::SelectedUnofferedGroup)?;
+            self.shares = vec![kx.start(&*provider.random)?];
+        }
+        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        self.transcript.roll_up_for_retry(&**hash);
+        self.transcript.add(msg.encoded);
+        self.retried_suite = Some(suite);
+        cx.negotiated.hello_retry_request = true;
+
+        self.hello.extensions.key_shares = Some(share_entries(&self.shares));
+        self.hello.extensions.cookie = ext.cookie.clone();
+        if self.config.middlebox_compat && !self.sent_ccs {
+            cx.send_change_cipher_spec();
+            self.sent_ccs = true;
+        }
+        let hello = self.hello.clone();
+        send_client_hello(cx, &hello, &mut self.transcript)?;
+        Ok(State::Client(ClientState::ExpectServerHello(self)))
+    }
+}
+
+impl Handshake13 {
+    fn handle_encrypted_extensions(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let ee = EncryptedExtensions::read(msg.body)?;
+        let common = &self.config.common;
+        let mut offered = vec![ExtensionType::SupportedGroups];
+        if self.server_name.is_some() && self.config.send_sni {
+            offered.push(ExtensionType::ServerName);
+        }
+        if self.offered_alpn {
+            offered.push(ExtensionType::Alpn);
+        }
+        if common.max_incoming_plaintext < crate::record::MAX_PLAINTEXT_LEN {
+            offered.push(ExtensionType::RecordSizeLimit);
+        }
+        let allowed = [
+            ExtensionType::ServerName,
+            ExtensionType::Alpn,
+            ExtensionType::SupportedGroups,
+            ExtensionType::MaxFragmentLength,
+            ExtensionType::RecordSizeLimit,
+            ExtensionType::EarlyData,
+            ExtensionType::UseSrtp,
+        ];
+        for typ in &ee.order {
+            if !allowed.contains(typ) && typ.name().is_some() {
+                return Err(InvalidMessage::IllegalValue("extension not allowed in EncryptedExtensions").into());
+            }
+            if !offered.contains(typ) {
+                return Err(PeerMisbehaved::UnsolicitedExtension.into());
+            }
+        }
+        if let Some(proto) = &ee.alpn {
+            if !common.alpn_protocols.contains(proto) {
+                return Err(PeerMisbehaved::SelectedUnofferedAlpn.into());
+            }
+            cx.negotiated.alpn = Some(proto.clone());
+        }
+        if let Some(limit) = ee.record_size_limit {
+            // The limit counts the inner content type byte (RFC 8449 4).
+            let max = (limit as usize).saturating_sub(1).max(64);
+            cx.record.max_fragment_out = cx.record.max_fragment_out.min(max);
+        }
+        self.transcript.add(msg.encoded);
+        Ok(State::Client(ClientState::ExpectCertificateOrRequest(self)))
+    }
+
+    fn handle_certificate_request(mut self: Box<Self>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let request = CertificateRequest13::read(msg.body)?;
+        if !request.context.is_empty() {
+            return Err(InvalidMessage::IllegalValue("handshake CertificateRequest with context").into());
+        }
+        self.transcript.add(msg.encoded);
+        Ok(State::Client(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
+            hs: *self,
+            request: Some(request),
+        }))))
+    }
+}
+
+impl ExpectCertificate {
+    fn handle(mut self, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let cert = Certificate13::read(msg.body)?;
+        if !cert.context.is_empty() {
+            return Err(InvalidMessage::IllegalValue("server Certificate with context").into());
+        }
+        if cert.entries.is_empty() {
+            return Err(PeerMisbehaved::EmptyCertificateChain.into());
+        }
+        let chain: Vec<CertificateDer<'static>> = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert_der))
+            .collect();
+        let common = &self.hs.config.common;
+        let result = match common.verify_mode {
+            VerifyMode::None => VerifyResult::SKIP_VERIFY,
+            _ => common.verifier().verify_chain(
+                &chain,
+                &common.roots,
+                self.hs.server_name.as_deref(),
+                false,
+                common.provider.time.as_ref().and_then(|t| t.now()),
+            ),
+        };
+        cx.negotiated.verify_result = Some(result);
+        cx.negotiated.peer_certificates = chain.clone();
+        if common.verify_mode == VerifyMode::Required && !result.is_ok() {
+            return Err(result_to_error(result).into());
+        }
+        self.hs.transcript.add(msg.encoded);
+        Ok(State::Client(ClientState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+            hs: self.hs,
+            request: self.request,
+            chain,
+        }))))
+    }
+}
+
+/// Checks a peer's CertificateVerify against our accepted schemes.
+pub(crate) fn verify_peer_signature(
+    common: &crate::config::CommonConfig,
+    end_entity: &CertificateDer<'_>,
+    transcript_hash: &[u8],
+    peer_is_server: bool,
+    body: &[u8],
+) -> Result<SignatureScheme, Error> {
+    let cv = CertificateVerify::read(body)?;
+    if !cv.scheme.usable_in_tls13_handshake() || !common.signature_schemes.contains(&cv.scheme) {
+        return Err(PeerMisbehaved::SignatureSchemeNotOffered.into());
+    }
+    let message = certificate_verify_message(peer_is_server, transcript_hash);
+    common
+        .verifier()
+        .verify_signature(end_entity, cv.scheme, &message, &cv.signature)?;
+    Ok(cv.scheme)
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let hash = self.hs.transcript.current_hash()?;
+        let scheme = verify_peer_signature(&self.hs.config.common, &self.chain[0], hash.as_ref(), true, msg.body)?;
+        cx.negotiated.peer_signature_scheme = Some(scheme);
+        self.hs.transcript.add(msg.encoded);
+        Ok(State::Client(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            hs: self.hs,
+            request: self.request,
+        }))))
+    }
+}
+
+impl ExpectFinished {
+    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let hs = &mut self.hs;
+        let hash = hs.transcript.current_hash()?;
+        let expected = hs.schedule.finished_verify_data(&hs.server_secret, hash.as_ref())?;
+        check_finished(&expected, msg.body)?;
+        hs.transcript.add(msg.encoded);
+
+        let provider = hs.config.common.provider.clone();
+        let sha = provider.hash(hs.suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        hs.schedule.advance(sha.hash(&[]).as_ref(), None)?;
+        let server_finished_hash = hs.transcript.current_hash()?;
+        let traffic = Traffic13::new(
+            hs.schedule.hkdf().clone(),
+            hs.suite,
+            provider.clone(),
+            true,
+            hs.schedule.derive(b"c ap traffic", server_finished_hash.as_ref())?,
+            hs.schedule.derive(b"s ap traffic", server_finished_hash.as_ref())?,
+            hs.schedule.derive(b"exp master", server_finished_hash.as_ref())?,
+        );
+        cx.record.set_read(traffic.read_protection()?);
+        *cx.application_keys_ready = true;
+
+        let Some(request) = self.request else {
+            return finish_client_flight(cx, self.hs, None, traffic);
+        };
+        // Client authentication: our certificate (or an empty one), then a
+        // signature if we have a key the server accepts.
+        let chosen = self.hs.config.client_cert.clone().and_then(|ck| {
+            ck.key
+                .choose_scheme(&request.signature_algorithms)
+                .filter(|s| s.usable_in_tls13_handshake())
+                .map(|scheme| (ck, scheme))
+        });
+        send_certificate(cx, &mut self.hs.transcript, chosen.as_ref().map(|(ck, _)| &**ck))?;
+        let Some((certified, scheme)) = chosen else {
+            return finish_client_flight(cx, self.hs, None, traffic);
+        };
+        let hash = self.hs.transcript.current_hash()?;
+        let message = certificate_verify_message(false, hash.as_ref());
+        match start_sign(cx, &certified.key, scheme, message)? {
+            SignStep::Done(sig) => finish_client_flight(cx, self.hs, Some((scheme, sig)), traffic),
+            SignStep::Paused => Ok(State::Client(ClientState::SigningCertificateVerify(Box::new(
+                SigningCertificateVerify {
+                    hs: self.hs,
+                    scheme,
+                    traffic,
+                },
+            )))),
+        }
+    }
+}
+
+/// Sends a TLS 1.3 Certificate with `certified`'s chain, or an empty one.
+pub(crate) fn send_certificate(
+    cx: &mut Context<'_>,
+    transcript: &mut Transcript,
+    certified: Option<&CertifiedKey>,
+) -> Result<(), Error> {
+    let msg = Certificate13 {
+        context: Vec::new(),
+        entries: certified
+            .map(|c| {
+                c.chain
+                    .iter()
+                    .map(|d| CertificateEntry {
+                        cert_der: d.as_ref().to_vec(),
+                        extensions: Vec::new(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let encoded = encode(HandshakeType::Certificate, |o| msg.write(o));
+    transcript.add(&encoded);
+    cx.send_handshake(&encoded)
+}
+
+/// Sends CertificateVerify (when signed) and Finished, then switches to
+/// application traffic.
+fn finish_client_flight(
+    cx: &mut Context<'_>,
+    mut hs: Handshake13,
+    signature: Option<(SignatureScheme, Vec<u8>)>,
+    traffic: Traffic13,
+) -> Result<State, Error> {
+    if let Some((scheme, signature)) = signature {
+        let cv = CertificateVerify { scheme, signature };
+        let encoded = encode(HandshakeType::CertificateVerify, |o| cv.write(o));
+        hs.transcript.add(&encoded);
+        cx.send_handshake(&encoded)?;
+        cx.negotiated.client_authenticated = true;
+    }
+    let hash = hs.transcript.current_hash()?;
+    let verify_data = hs.schedule.finished_verify_data(&hs.client_secret, hash.as_ref())?;
+    let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(verify_data.as_ref()));
+    hs.transcript.add(&encoded);
+    cx.send_handshake(&encoded)?;
+    let resumption_hash = hs.transcript.current_hash()?;
+    let mut traffic = traffic;
+    traffic.set_resumption_secret(hs.schedule.derive(b"res master", resumption_hash.as_ref())?);
+    cx.record.set_write(traffic.write_protection()?);
+    Ok(State::Traffic(Box::new(traffic)))
+}

@@ -1,0 +1,169 @@
+//! Handshake state machines and what they share: the context they act
+//! through, the transcript and the key schedule.
+
+pub(crate) mod client13;
+pub mod key_schedule;
+pub(crate) mod server13;
+pub(crate) mod traffic13;
+pub mod transcript;
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use bytes::BytesMut;
+use rustls_pki_types::CertificateDer;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use crate::conn::{Cancellation, Event, Operation, OperationId, OperationRequest};
+use crate::crypto::{CryptoProvider, SigningKey};
+use crate::error::{CryptoError, Error, PeerMisbehaved};
+use crate::msgs::enums::{ContentType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::record::{Protection, RecordLayer, Tls13RecordKeys};
+use crate::suites::SuiteInfo;
+use crate::verify::VerifyResult;
+
+use self::key_schedule::{KeySchedule, Secret};
+
+/// What the handshake negotiated; read through `Connection` accessors.
+#[derive(Debug, Clone, Default)]
+pub struct Negotiated {
+    pub version: Option<ProtocolVersion>,
+    pub suite: Option<&'static SuiteInfo>,
+    pub group: Option<NamedGroup>,
+    pub alpn: Option<Vec<u8>>,
+    pub server_name: Option<String>,
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// `None` until the peer's certificate was processed (or never, when no
+    /// certificate was requested).
+    pub verify_result: Option<VerifyResult>,
+    /// The scheme the peer signed its CertificateVerify with.
+    pub peer_signature_scheme: Option<SignatureScheme>,
+    pub hello_retry_request: bool,
+    pub client_authenticated: bool,
+}
+
+/// Tracks the one operation a connection may wait for.
+#[derive(Debug, Default)]
+pub(crate) struct OperationSlot {
+    next_id: u64,
+    pub pending: Option<(OperationId, Cancellation)>,
+}
+
+impl OperationSlot {
+    pub fn cancel_pending(&mut self) {
+        if let Some((_, c)) = self.pending.take() {
+            c.cancel();
+        }
+    }
+}
+
+/// Everything a handshake handler may act on besides its own state.
+pub(crate) struct Context<'a> {
+    pub record: &'a mut RecordLayer,
+    pub tx: &'a mut BytesMut,
+    pub events: &'a mut VecDeque<Event>,
+    pub negotiated: &'a mut Negotiated,
+    pub ops: &'a mut OperationSlot,
+    /// Set by a handler that installed application read keys.
+    pub application_keys_ready: &'a mut bool,
+}
+
+impl Context<'_> {
+    pub fn send_handshake(&mut self, encoded: &[u8]) -> Result<(), Error> {
+        self.record.write(self.tx, ContentType::Handshake, encoded)
+    }
+
+    /// A plaintext ChangeCipherSpec (middlebox compatibility), whatever the
+    /// current write protection.
+    pub fn send_change_cipher_spec(&mut self) {
+        crate::record::put_header(self.tx, ContentType::ChangeCipherSpec, ProtocolVersion::TLSv1_2, 1);
+        self.tx.extend_from_slice(&[1]);
+    }
+
+    /// Starts a pausable operation; the caller sees it as an event.
+    pub fn request_operation(&mut self, request: OperationRequest) -> OperationId {
+        let id = OperationId(self.ops.next_id);
+        self.ops.next_id += 1;
+        let cancellation = Cancellation::default();
+        self.ops.pending = Some((id, cancellation.clone()));
+        self.events.push_back(Event::Operation(Operation {
+            id,
+            request,
+            cancellation,
+        }));
+        id
+    }
+}
+
+/// Builds record keys for `secret` under `suite`.
+pub(crate) fn tls13_record_keys(
+    provider: &CryptoProvider,
+    schedule: &KeySchedule,
+    suite: &SuiteInfo,
+    secret: &Secret,
+) -> Result<Protection, Error> {
+    let aead = provider
+        .aead(suite.aead)
+        .ok_or(Error::Crypto(CryptoError::UnsupportedAlgorithm))?;
+    let mut key = [0u8; 32];
+    let key_len = suite.aead.key_len();
+    let mut iv = [0u8; 12];
+    schedule.traffic_key_iv(secret, &mut key[..key_len], &mut iv)?;
+    let aead_key = aead.new_key(&key[..key_len]);
+    key.zeroize();
+    let keys = Tls13RecordKeys::new(aead_key?, iv, suite.aead.tag_len());
+    iv.zeroize();
+    Ok(Protection::Tls13(keys))
+}
+
+/// The content a TLS 1.3 CertificateVerify signs (RFC 8446 4.4.3).
+pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -> Vec<u8> {
+    let context: &[u8] = if server {
+        b"TLS 1.3, server CertificateVerify"
+    } else {
+        b"TLS 1.3, client CertificateVerify"
+    };
+    let mut m = Vec::with_capacity(64 + context.len() + 1 + transcript_hash.len());
+    m.extend_from_slice(&[0x20; 64]);
+    m.extend_from_slice(context);
+    m.push(0);
+    m.extend_from_slice(transcript_hash);
+    m
+}
+
+/// Constant-time check of a received Finished.
+pub(crate) fn check_finished(expected: &Secret, received: &[u8]) -> Result<(), Error> {
+    if bool::from(expected.as_ref().ct_eq(received)) {
+        Ok(())
+    } else {
+        Err(PeerMisbehaved::BadFinished.into())
+    }
+}
+
+/// Outcome of asking a key to sign.
+pub(crate) enum SignStep {
+    Done(Vec<u8>),
+    Paused,
+}
+
+pub(crate) fn start_sign(
+    cx: &mut Context<'_>,
+    key: &Arc<dyn SigningKey>,
+    scheme: SignatureScheme,
+    message: Vec<u8>,
+) -> Result<SignStep, Error> {
+    match key.start_sign(scheme, &message) {
+        crate::crypto::Pausable::Ready(result) => Ok(SignStep::Done(result?)),
+        crate::crypto::Pausable::Pending => {
+            cx.request_operation(OperationRequest::Sign {
+                key: key.clone(),
+                scheme,
+                message,
+            });
+            Ok(SignStep::Paused)
+        }
+    }
+}

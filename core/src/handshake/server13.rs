@@ -1,0 +1,565 @@
+//! TLS 1.3 server handshake (RFC 8446), one state per expected message.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use rustls_pki_types::CertificateDer;
+
+use super::client13::{send_certificate, verify_peer_signature};
+use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
+use super::traffic13::Traffic13;
+use super::transcript::Transcript;
+use super::{certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep};
+use crate::config::{CertifiedKey, ClientHelloInfo, ServerConfig};
+use crate::conn::{OperationResult, State};
+use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+use crate::msgs::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::msgs::extensions::{EncryptedExtensions, KeyShareEntry, ServerHelloExtensions};
+use crate::msgs::handshake::{encode_handshake, Certificate13, CertificateRequest13, CertificateVerify};
+use crate::msgs::hello::{ClientHello, ServerHello, SessionId, HELLO_RETRY_REQUEST_RANDOM};
+use crate::suites::SuiteInfo;
+use crate::transport::HandshakeMessage;
+use crate::verify::{result_to_error, VerifyMode, VerifyResult};
+
+/// What a HelloRetryRequest committed us to.
+pub(crate) struct RetryState {
+    suite: &'static SuiteInfo,
+    group: Option<NamedGroup>,
+    cookie: Option<Vec<u8>>,
+    session_id: SessionId,
+    transcript: Transcript,
+    sent_ccs: bool,
+}
+
+pub(crate) struct ExpectClientHello {
+    config: Arc<ServerConfig>,
+    retry: Option<RetryState>,
+}
+
+/// Data valid from our ServerHello until the client's Finished.
+pub(crate) struct Handshake13 {
+    config: Arc<ServerConfig>,
+    suite: &'static SuiteInfo,
+    schedule: KeySchedule,
+    transcript: Transcript,
+    client_secret: Secret,
+}
+
+pub(crate) struct SigningCertificateVerify {
+    hs: Handshake13,
+    server_secret: Secret,
+    scheme: SignatureScheme,
+    requested_client_cert: bool,
+}
+
+pub(crate) struct ExpectClientData {
+    hs: Handshake13,
+    traffic: Traffic13,
+}
+
+pub(crate) struct ExpectCertificateVerify {
+    inner: ExpectClientData,
+    chain: Vec<CertificateDer<'static>>,
+}
+
+pub(crate) enum ServerState {
+    ExpectClientHello(Box<ExpectClientHello>),
+    SigningCertificateVerify(Box<SigningCertificateVerify>),
+    ExpectCertificate(Box<ExpectClientData>),
+    ExpectCertificateVerify(Box<ExpectCertificateVerify>),
+    ExpectFinished(Box<ExpectClientData>),
+}
+
+pub(crate) fn start(config: Arc<ServerConfig>) -> Result<ServerState, Error> {
+    config.common.validate()?;
+    Ok(ServerState::ExpectClientHello(Box::new(ExpectClientHello { config, retry: None })))
+}
+
+fn encode(typ: HandshakeType, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_handshake(&mut out, typ, body);
+    out
+}
+
+impl ServerState {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ExpectClientHello(_) => "server:expect_client_hello",
+            Self::SigningCertificateVerify(_) => "server:signing_certificate_verify",
+            Self::ExpectCertificate(_) => "server:expect_certificate",
+            Self::ExpectCertificateVerify(_) => "server:expect_certificate_verify",
+            Self::ExpectFinished(_) => "server:expect_finished",
+        }
+    }
+
+    pub fn handle(self, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let name = self.name();
+        match (self, msg.typ) {
+            (Self::ExpectClientHello(s), HandshakeType::ClientHello) => s.handle(cx, msg),
+            (Self::ExpectCertificate(s), HandshakeType::Certificate) => s.handle_certificate(cx, msg),
+            (Self::ExpectCertificateVerify(s), HandshakeType::CertificateVerify) => s.handle(cx, msg),
+            (Self::ExpectFinished(s), HandshakeType::Finished) => s.handle_finished(cx, msg),
+            (_, typ) => Err(Error::UnexpectedMessage {
+                state: name,
+                content_type: ContentType::Handshake,
+                handshake_type: Some(typ),
+            }),
+        }
+    }
+
+    pub fn resume(self, cx: &mut Context<'_>, result: OperationResult) -> Result<State, Error> {
+        match (self, result) {
+            (Self::SigningCertificateVerify(s), OperationResult::Signature(sig)) => {
+                let sig = sig?;
+                finish_server_flight(cx, s.hs, s.server_secret, s.scheme, sig, s.requested_client_cert)
+            }
+            _ => Err(ApiMisuse::WrongOperationResult.into()),
+        }
+    }
+}
+
+/// ASCII DNS name from server_name, or an error for garbage.
+fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
+    let name = core::str::from_utf8(raw).map_err(|_| InvalidMessage::IllegalValue("server_name not UTF-8"))?;
+    let valid = name.len() <= 253
+        && !name.ends_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_');
+    if !valid {
+        return Err(InvalidMessage::IllegalValue("server_name is not a DNS name").into());
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+impl ExpectClientHello {
+    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let hello = ClientHello::read(msg.body, false)?;
+        let config = self.config.clone();
+        let common = &config.common;
+        let provider = common.provider.clone();
+
+        let versions = hello.extensions.supported_versions.as_deref().unwrap_or(&[]);
+        if !versions.contains(&ProtocolVersion::TLSv1_3) {
+            return Err(PeerIncompatible::NoCommonVersion.into());
+        }
+        if hello.compression_methods != [0] {
+            return Err(InvalidMessage::IllegalValue("TLS 1.3 ClientHello offers compression").into());
+        }
+        if let Some(retry) = &self.retry {
+            if hello.session_id != retry.session_id {
+                return Err(PeerMisbehaved::ClientHelloChangedAfterRetry.into());
+            }
+        }
+
+        // Cipher suite.
+        let ours = common.usable_suites();
+        let suite = if config.prefer_server_suite_order {
+            ours.iter().find(|s| hello.cipher_suites.contains(&s.suite)).copied()
+        } else {
+            hello
+                .cipher_suites
+                .iter()
+                .find_map(|c| ours.iter().find(|s| s.suite == *c).copied())
+        }
+        .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
+        if let Some(retry) = &self.retry {
+            if retry.suite.suite != suite.suite {
+                return Err(PeerMisbehaved::ClientHelloChangedAfterRetry.into());
+            }
+        }
+
+        // Extensions TLS 1.3 requires for a certificate-based handshake.
+        let client_schemes = hello
+            .extensions
+            .signature_algorithms
+            .clone()
+            .ok_or(PeerIncompatible::MissingExtension("signature_algorithms"))?;
+        let client_groups = hello
+            .extensions
+            .supported_groups
+            .clone()
+            .ok_or(PeerIncompatible::MissingExtension("supported_groups"))?;
+        let shares = hello
+            .extensions
+            .key_shares
+            .as_deref()
+            .ok_or(PeerIncompatible::MissingExtension("key_share"))?;
+        for share in shares {
+            if !client_groups.contains(&share.group) {
+                return Err(InvalidMessage::IllegalValue("key share for a group not in supported_groups").into());
+            }
+        }
+
+        if let Some(retry) = &self.retry {
+            if hello.extensions.cookie != retry.cookie {
+                return Err(PeerMisbehaved::ClientHelloChangedAfterRetry.into());
+            }
+            if let Some(group) = retry.group {
+                if shares.len() != 1 || shares[0].group != group {
+                    return Err(PeerMisbehaved::WrongGroupAfterHelloRetry.into());
+                }
+            }
+        }
+
+        // Group: a share we can use now, else a retry for our best common group.
+        let our_groups = common.usable_groups();
+        let usable_share = our_groups
+            .iter()
+            .find_map(|g| shares.iter().find(|s| s.group == *g));
+        let need_cookie = config.require_cookie && self.retry.is_none();
+        let retry_group = match usable_share {
+            Some(_) => None,
+            None => Some(
+                our_groups
+                    .iter()
+                    .copied()
+                    .find(|g| client_groups.contains(g))
+                    .ok_or(PeerIncompatible::NoCommonGroup)?,
+            ),
+        };
+        if retry_group.is_some() || need_cookie {
+            if self.retry.is_some() {
+                // The second ClientHello still has no usable share.
+                return Err(PeerMisbehaved::WrongGroupAfterHelloRetry.into());
+            }
+            return self.send_retry(cx, &hello, suite, retry_group, need_cookie, msg);
+        }
+        let share = usable_share.ok_or(Error::Internal("no share after group selection"))?;
+
+        // ALPN (RFC 7301 3.2: no overlap is fatal).
+        let alpn = match &hello.extensions.alpn {
+            Some(offered) if !common.alpn_protocols.is_empty() => Some(
+                common
+                    .alpn_protocols
+                    .iter()
+                    .find(|p| offered.contains(p))
+                    .cloned()
+                    .ok_or(PeerIncompatible::NoCommonAlpn)?,
+            ),
+            _ => None,
+        };
+
+        let server_name = hello
+            .extensions
+            .server_name
+            .as_deref()
+            .map(parse_server_name)
+            .transpose()?;
+        let tls13_schemes: Vec<SignatureScheme> = client_schemes
+            .iter()
+            .copied()
+            .filter(|s| s.usable_in_tls13_handshake())
+            .collect();
+        let empty_alpn = Vec::new();
+        let certified = config
+            .cert_resolver
+            .resolve(&ClientHelloInfo {
+                server_name: server_name.as_deref(),
+                signature_schemes: &tls13_schemes,
+                alpn: hello.extensions.alpn.as_deref().unwrap_or(&empty_alpn),
+            })
+            .ok_or(PeerIncompatible::NoCertificateForName)?;
+        let scheme = certified
+            .key
+            .choose_scheme(&tls13_schemes)
+            .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+
+        // Transcript: ClientHello1 rolled up by the retry, if any.
+        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let hkdf = provider.hkdf(suite.hash).ok_or(Error::Internal("suite hkdf missing"))?;
+        let (mut transcript, mut sent_ccs) = match self.retry.take() {
+            Some(retry) => (retry.transcript, retry.sent_ccs),
+            None => {
+                let mut t = Transcript::new();
+                t.start_hash(&**hash);
+                (t, false)
+            }
+        };
+        transcript.add(msg.encoded);
+
+        // Key exchange.
+        let kx = provider
+            .group(share.group)
+            .ok_or(Error::Internal("group vanished"))?
+            .start(&*provider.random)?;
+        let our_share = KeyShareEntry {
+            group: share.group,
+            public: kx.public_key().to_vec(),
+        };
+        let shared = kx.complete(&share.public).map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+
+        let mut random = [0u8; 32];
+        provider.random.fill(&mut random)?;
+        let server_hello = ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random,
+            session_id: hello.session_id.clone(),
+            cipher_suite: suite.suite,
+            compression_method: 0,
+            extensions: ServerHelloExtensions {
+                key_share: Some(our_share),
+                supported_version: Some(ProtocolVersion::TLSv1_3),
+                ..Default::default()
+            },
+        };
+        let encoded = encode(HandshakeType::ServerHello, |o| server_hello.write(o));
+        transcript.add(&encoded);
+        cx.record.plaintext_version = ProtocolVersion::TLSv1_2;
+        cx.send_handshake(&encoded)?;
+        if !hello.session_id.is_empty() && !sent_ccs {
+            cx.send_change_cipher_spec();
+            sent_ccs = true;
+        }
+        let _ = sent_ccs;
+
+        let mut schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, None);
+        schedule.advance(hash.hash(&[]).as_ref(), Some(shared.as_ref()))?;
+        let hello_hash = transcript.current_hash()?;
+        let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
+        let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
+        cx.record.set_write(tls13_record_keys(&provider, &schedule, suite, &server_secret)?);
+        cx.record.set_read(tls13_record_keys(&provider, &schedule, suite, &client_secret)?);
+
+        cx.negotiated.version = Some(ProtocolVersion::TLSv1_3);
+        cx.negotiated.suite = Some(suite);
+        cx.negotiated.group = Some(share.group);
+        cx.negotiated.alpn = alpn.clone();
+        cx.negotiated.server_name = server_name.clone();
+
+        // EncryptedExtensions.
+        let max_in = common.max_incoming_plaintext;
+        if let Some(limit) = hello.extensions.record_size_limit {
+            let max = (limit as usize).saturating_sub(1).max(64);
+            cx.record.max_fragment_out = cx.record.max_fragment_out.min(max);
+        }
+        let ee = EncryptedExtensions {
+            server_name_ack: server_name.is_some(),
+            alpn,
+            record_size_limit: hello
+                .extensions
+                .record_size_limit
+                .map(|_| (max_in.min(crate::record::MAX_PLAINTEXT_LEN) + 1) as u16),
+            ..Default::default()
+        };
+        let encoded = encode(HandshakeType::EncryptedExtensions, |o| ee.write(o));
+        transcript.add(&encoded);
+        cx.send_handshake(&encoded)?;
+
+        // CertificateRequest.
+        let requested_client_cert = common.verify_mode != VerifyMode::None;
+        if requested_client_cert {
+            let verifier = common.verifier();
+            let request = CertificateRequest13 {
+                context: Vec::new(),
+                signature_algorithms: verifier.tls13_schemes(&common.signature_schemes),
+                signature_algorithms_cert: None,
+                certificate_authorities: if config.send_ca_list {
+                    common.roots.subjects().to_vec()
+                } else {
+                    Vec::new()
+                },
+            };
+            let encoded = encode(HandshakeType::CertificateRequest, |o| request.write(o));
+            transcript.add(&encoded);
+            cx.send_handshake(&encoded)?;
+        }
+
+        send_certificate(cx, &mut transcript, Some(&certified))?;
+        let hs = Handshake13 {
+            config,
+            suite,
+            schedule,
+            transcript,
+            client_secret,
+        };
+        sign_and_finish(cx, hs, server_secret, &certified, scheme, requested_client_cert)
+    }
+
+    fn send_retry(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        hello: &ClientHello,
+        suite: &'static SuiteInfo,
+        group: Option<NamedGroup>,
+        with_cookie: bool,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
+        let provider = self.config.common.provider.clone();
+        let cookie = if with_cookie {
+            let mut c = vec![0u8; 32];
+            provider.random.fill(&mut c)?;
+            Some(c)
+        } else {
+            None
+        };
+        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let mut transcript = Transcript::new();
+        transcript.start_hash(&**hash);
+        transcript.add(msg.encoded);
+        transcript.roll_up_for_retry(&**hash);
+        let hrr = ServerHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: HELLO_RETRY_REQUEST_RANDOM,
+            session_id: hello.session_id.clone(),
+            cipher_suite: suite.suite,
+            compression_method: 0,
+            extensions: ServerHelloExtensions {
+                supported_version: Some(ProtocolVersion::TLSv1_3),
+                selected_group: group,
+                cookie: cookie.clone(),
+                ..Default::default()
+            },
+        };
+        let encoded = encode(HandshakeType::ServerHello, |o| hrr.write(o));
+        transcript.add(&encoded);
+        cx.record.plaintext_version = ProtocolVersion::TLSv1_2;
+        cx.send_handshake(&encoded)?;
+        let sent_ccs = !hello.session_id.is_empty();
+        if sent_ccs {
+            cx.send_change_cipher_spec();
+        }
+        cx.negotiated.hello_retry_request = true;
+        self.retry = Some(RetryState {
+            suite,
+            group,
+            cookie,
+            session_id: hello.session_id.clone(),
+            transcript,
+            sent_ccs,
+        });
+        Ok(State::Server(ServerState::ExpectClientHello(self)))
+    }
+}
+
+fn sign_and_finish(
+    cx: &mut Context<'_>,
+    hs: Handshake13,
+    server_secret: Secret,
+    certified: &Arc<CertifiedKey>,
+    scheme: SignatureScheme,
+    requested_client_cert: bool,
+) -> Result<State, Error> {
+    let hash = hs.transcript.current_hash()?;
+    let message = certificate_verify_message(true, hash.as_ref());
+    match start_sign(cx, &certified.key, scheme, message)? {
+        SignStep::Done(sig) => finish_server_flight(cx, hs, server_secret, scheme, sig, requested_client_cert),
+        SignStep::Paused => Ok(State::Server(ServerState::SigningCertificateVerify(Box::new(
+            SigningCertificateVerify {
+                hs,
+                server_secret,
+                scheme,
+                requested_client_cert,
+            },
+        )))),
+    }
+}
+
+/// CertificateVerify and Finished, then application write keys.
+fn finish_server_flight(
+    cx: &mut Context<'_>,
+    mut hs: Handshake13,
+    server_secret: Secret,
+    scheme: SignatureScheme,
+    signature: Vec<u8>,
+    requested_client_cert: bool,
+) -> Result<State, Error> {
+    let cv = CertificateVerify { scheme, signature };
+    let encoded = encode(HandshakeType::CertificateVerify, |o| cv.write(o));
+    hs.transcript.add(&encoded);
+    cx.send_handshake(&encoded)?;
+
+    let hash = hs.transcript.current_hash()?;
+    let verify_data = hs.schedule.finished_verify_data(&server_secret, hash.as_ref())?;
+    let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(verify_data.as_ref()));
+    hs.transcript.add(&encoded);
+    cx.send_handshake(&encoded)?;
+
+    let provider = hs.config.common.provider.clone();
+    let sha = provider.hash(hs.suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+    hs.schedule.advance(sha.hash(&[]).as_ref(), None)?;
+    let finished_hash = hs.transcript.current_hash()?;
+    let traffic = Traffic13::new(
+        hs.schedule.hkdf().clone(),
+        hs.suite,
+        provider,
+        false,
+        hs.schedule.derive(b"c ap traffic", finished_hash.as_ref())?,
+        hs.schedule.derive(b"s ap traffic", finished_hash.as_ref())?,
+        hs.schedule.derive(b"exp master", finished_hash.as_ref())?,
+    );
+    cx.record.set_write(traffic.write_protection()?);
+    let next = Box::new(ExpectClientData { hs, traffic });
+    Ok(State::Server(if requested_client_cert {
+        ServerState::ExpectCertificate(next)
+    } else {
+        ServerState::ExpectFinished(next)
+    }))
+}
+
+impl ExpectClientData {
+    fn handle_certificate(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let cert = Certificate13::read(msg.body)?;
+        if !cert.context.is_empty() {
+            return Err(InvalidMessage::IllegalValue("client Certificate with context").into());
+        }
+        self.hs.transcript.add(msg.encoded);
+        let common = &self.hs.config.common;
+        if cert.entries.is_empty() {
+            cx.negotiated.verify_result = Some(VerifyResult::MISSING);
+            if common.verify_mode == VerifyMode::Required {
+                return Err(PeerIncompatible::NoClientCertificate.into());
+            }
+            return Ok(State::Server(ServerState::ExpectFinished(self)));
+        }
+        let chain: Vec<CertificateDer<'static>> = cert
+            .entries
+            .into_iter()
+            .map(|e| CertificateDer::from(e.cert_der))
+            .collect();
+        let result = common.verifier().verify_chain(
+            &chain,
+            &common.roots,
+            None,
+            true,
+            common.provider.time.as_ref().and_then(|t| t.now()),
+        );
+        cx.negotiated.verify_result = Some(result);
+        cx.negotiated.peer_certificates = chain.clone();
+        if common.verify_mode == VerifyMode::Required && !result.is_ok() {
+            return Err(result_to_error(result).into());
+        }
+        Ok(State::Server(ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
+            inner: *self,
+            chain,
+        }))))
+    }
+
+    fn handle_finished(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let hash = self.hs.transcript.current_hash()?;
+        let expected = self.hs.schedule.finished_verify_data(&self.hs.client_secret, hash.as_ref())?;
+        check_finished(&expected, msg.body)?;
+        self.hs.transcript.add(msg.encoded);
+        let resumption_hash = self.hs.transcript.current_hash()?;
+        let mut traffic = self.traffic;
+        traffic.set_resumption_secret(self.hs.schedule.derive(b"res master", resumption_hash.as_ref())?);
+        cx.record.set_read(traffic.read_protection()?);
+        *cx.application_keys_ready = true;
+        Ok(State::Traffic(Box::new(traffic)))
+    }
+}
+
+impl ExpectCertificateVerify {
+    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+        let hs = &mut self.inner.hs;
+        let hash = hs.transcript.current_hash()?;
+        let scheme = verify_peer_signature(&hs.config.common, &self.chain[0], hash.as_ref(), false, msg.body)?;
+        cx.negotiated.peer_signature_scheme = Some(scheme);
+        cx.negotiated.client_authenticated = true;
+        hs.transcript.add(msg.encoded);
+        Ok(State::Server(ServerState::ExpectFinished(Box::new(self.inner))))
+    }
+}

@@ -1,0 +1,558 @@
+//! Extension bodies shared by several messages, and the typed extension
+//! blocks of ClientHello, ServerHello and EncryptedExtensions.
+
+use alloc::vec::Vec;
+
+use crate::codec::{put_prefixed, put_vec_u16, put_vec_u8, LengthPrefix, Reader, Writer};
+use crate::error::InvalidMessage;
+use crate::msgs::enums::{ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+
+/// One offered or selected key share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyShareEntry {
+    pub group: NamedGroup,
+    pub public: Vec<u8>,
+}
+
+impl KeyShareEntry {
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let group = NamedGroup(r.u16()?);
+        let public = r.vec_u16()?;
+        if public.is_empty() {
+            return Err(InvalidMessage::EmptyVector);
+        }
+        Ok(Self {
+            group,
+            public: public.to_vec(),
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.put_u16(self.group.0);
+        put_vec_u16(out, &self.public);
+    }
+}
+
+/// Iterates `(type, body)` over an extensions block, rejecting duplicates.
+/// Returns the block's types in order so callers can check placement rules.
+pub(crate) fn for_each_extension<'a>(
+    r: &mut Reader<'a>,
+    mut visit: impl FnMut(ExtensionType, Reader<'a>) -> Result<(), InvalidMessage>,
+) -> Result<Vec<ExtensionType>, InvalidMessage> {
+    let mut seen: Vec<ExtensionType> = Vec::new();
+    if r.is_empty() {
+        // The whole block may be absent (TLS 1.2 hellos without extensions).
+        return Ok(seen);
+    }
+    let mut block = r.sub_u16()?;
+    while !block.is_empty() {
+        let typ = ExtensionType(block.u16()?);
+        let body = block.sub_u16()?;
+        if seen.contains(&typ) {
+            return Err(InvalidMessage::DuplicateExtension);
+        }
+        seen.push(typ);
+        visit(typ, body)?;
+    }
+    Ok(seen)
+}
+
+/// Checks the framing of an extension list body (without its length prefix).
+pub(crate) fn check_extension_list(mut list: Reader<'_>) -> Result<(), InvalidMessage> {
+    let mut seen: Vec<ExtensionType> = Vec::new();
+    while !list.is_empty() {
+        let typ = ExtensionType(list.u16()?);
+        list.vec_u16()?;
+        if seen.contains(&typ) {
+            return Err(InvalidMessage::DuplicateExtension);
+        }
+        seen.push(typ);
+    }
+    Ok(())
+}
+
+fn read_list<T>(
+    mut body: Reader<'_>,
+    prefix: LengthPrefix,
+    wrap: impl Fn(u16) -> T,
+) -> Result<Vec<T>, InvalidMessage> {
+    let list = body.u16_list(prefix)?;
+    body.expect_empty()?;
+    if list.is_empty() {
+        return Err(InvalidMessage::EmptyVector);
+    }
+    Ok(list.into_iter().map(wrap).collect())
+}
+
+fn read_empty(body: Reader<'_>) -> Result<(), InvalidMessage> {
+    body.expect_empty()
+}
+
+fn read_server_name_list(mut body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    let mut list = body.sub_u16()?;
+    body.expect_empty()?;
+    let mut host = None;
+    while !list.is_empty() {
+        let name_type = list.u8()?;
+        let name = list.vec_u16()?;
+        if name_type == 0 {
+            if host.is_some() {
+                return Err(InvalidMessage::IllegalValue("two host names in server_name"));
+            }
+            if name.is_empty() {
+                return Err(InvalidMessage::EmptyVector);
+            }
+            host = Some(name.to_vec());
+        }
+    }
+    host.ok_or(InvalidMessage::IllegalValue("server_name without host_name"))
+}
+
+fn read_alpn_list(mut body: Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
+    let mut list = body.sub_u16()?;
+    body.expect_empty()?;
+    let mut out = Vec::new();
+    while !list.is_empty() {
+        let proto = list.vec_u8()?;
+        if proto.is_empty() {
+            return Err(InvalidMessage::EmptyVector);
+        }
+        out.push(proto.to_vec());
+    }
+    if out.is_empty() {
+        return Err(InvalidMessage::EmptyVector);
+    }
+    Ok(out)
+}
+
+fn write_alpn_list(out: &mut Vec<u8>, protocols: &[Vec<u8>]) {
+    put_prefixed(out, 2, |o| {
+        for p in protocols {
+            put_vec_u8(o, p);
+        }
+    });
+}
+
+fn write_ext(out: &mut Vec<u8>, typ: ExtensionType, body: impl FnOnce(&mut Vec<u8>)) {
+    out.put_u16(typ.0);
+    put_prefixed(out, 2, body);
+}
+
+fn write_u16_list(out: &mut Vec<u8>, prefix: usize, items: impl Iterator<Item = u16>) {
+    put_prefixed(out, prefix, |o| {
+        for i in items {
+            o.put_u16(i);
+        }
+    });
+}
+
+/// Extensions a ClientHello may carry, parsed. Unknown types are kept by
+/// number only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientExtensions {
+    pub server_name: Option<Vec<u8>>,
+    pub supported_groups: Option<Vec<NamedGroup>>,
+    pub signature_algorithms: Option<Vec<SignatureScheme>>,
+    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
+    pub alpn: Option<Vec<Vec<u8>>>,
+    pub supported_versions: Option<Vec<ProtocolVersion>>,
+    pub key_shares: Option<Vec<KeyShareEntry>>,
+    pub cookie: Option<Vec<u8>>,
+    pub psk_key_exchange_modes: Option<Vec<u8>>,
+    pub ec_point_formats: Option<Vec<u8>>,
+    pub renegotiation_info: Option<Vec<u8>>,
+    pub session_ticket: Option<Vec<u8>>,
+    pub max_fragment_length: Option<u8>,
+    pub record_size_limit: Option<u16>,
+    pub extended_master_secret: bool,
+    pub encrypt_then_mac: bool,
+    pub early_data: bool,
+    pub post_handshake_auth: bool,
+    /// Every extension type present, in wire order.
+    pub order: Vec<ExtensionType>,
+}
+
+impl ClientExtensions {
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let mut ext = Self::default();
+        ext.order = for_each_extension(r, |typ, mut body| {
+            match typ {
+                ExtensionType::ServerName => ext.server_name = Some(read_server_name_list(body)?),
+                ExtensionType::SupportedGroups => {
+                    ext.supported_groups = Some(read_list(body, LengthPrefix::U16, NamedGroup)?)
+                }
+                ExtensionType::SignatureAlgorithms => {
+                    ext.signature_algorithms =
+                        Some(read_list(body, LengthPrefix::U16, SignatureScheme)?)
+                }
+                ExtensionType::SignatureAlgorithmsCert => {
+                    ext.signature_algorithms_cert =
+                        Some(read_list(body, LengthPrefix::U16, SignatureScheme)?)
+                }
+                ExtensionType::Alpn => ext.alpn = Some(read_alpn_list(body)?),
+                ExtensionType::SupportedVersions => {
+                    ext.supported_versions =
+                        Some(read_list(body, LengthPrefix::U8, ProtocolVersion)?)
+                }
+                ExtensionType::KeyShare => {
+                    let mut list = body.sub_u16()?;
+                    body.expect_empty()?;
+                    let mut shares: Vec<KeyShareEntry> = Vec::new();
+                    while !list.is_empty() {
+                        let share = KeyShareEntry::read(&mut list)?;
+                        if shares.iter().any(|s| s.group == share.group) {
+                            return Err(InvalidMessage::IllegalValue("duplicate key share group"));
+                        }
+                        shares.push(share);
+                    }
+                    ext.key_shares = Some(shares);
+                }
+                ExtensionType::Cookie => {
+                    let cookie = body.vec_u16()?;
+                    body.expect_empty()?;
+                    if cookie.is_empty() {
+                        return Err(InvalidMessage::EmptyVector);
+                    }
+                    ext.cookie = Some(cookie.to_vec());
+                }
+                ExtensionType::PskKeyExchangeModes => {
+                    let modes = body.vec_u8()?;
+                    body.expect_empty()?;
+                    ext.psk_key_exchange_modes = Some(modes.to_vec());
+                }
+                ExtensionType::EcPointFormats => {
+                    let formats = body.vec_u8()?;
+                    body.expect_empty()?;
+                    ext.ec_point_formats = Some(formats.to_vec());
+                }
+                ExtensionType::RenegotiationInfo => {
+                    let info = body.vec_u8()?;
+                    body.expect_empty()?;
+                    ext.renegotiation_info = Some(info.to_vec());
+                }
+                ExtensionType::SessionTicket => ext.session_ticket = Some(body.rest().to_vec()),
+                ExtensionType::MaxFragmentLength => {
+                    let code = body.u8()?;
+                    body.expect_empty()?;
+                    ext.max_fragment_length = Some(code);
+                }
+                ExtensionType::RecordSizeLimit => {
+                    let limit = body.u16()?;
+                    body.expect_empty()?;
+                    if limit < 64 {
+                        return Err(InvalidMessage::IllegalValue("record_size_limit below 64"));
+                    }
+                    ext.record_size_limit = Some(limit);
+                }
+                ExtensionType::ExtendedMasterSecret => {
+                    read_empty(body)?;
+                    ext.extended_master_secret = true
+                }
+                ExtensionType::EncryptThenMac => {
+                    read_empty(body)?;
+                    ext.encrypt_then_mac = true
+                }
+                ExtensionType::EarlyData => {
+                    read_empty(body)?;
+                    ext.early_data = true
+                }
+                ExtensionType::PostHandshakeAuth => {
+                    read_empty(body)?;
+                    ext.post_handshake_auth = true
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(ext)
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |out| {
+            if let Some(name) = &self.server_name {
+                write_ext(out, ExtensionType::ServerName, |o| {
+                    put_prefixed(o, 2, |o| {
+                        o.put_u8(0);
+                        put_vec_u16(o, name);
+                    })
+                });
+            }
+            if let Some(code) = self.max_fragment_length {
+                write_ext(out, ExtensionType::MaxFragmentLength, |o| o.put_u8(code));
+            }
+            if let Some(info) = &self.renegotiation_info {
+                write_ext(out, ExtensionType::RenegotiationInfo, |o| put_vec_u8(o, info));
+            }
+            if let Some(groups) = &self.supported_groups {
+                write_ext(out, ExtensionType::SupportedGroups, |o| {
+                    write_u16_list(o, 2, groups.iter().map(|g| g.0))
+                });
+            }
+            if let Some(formats) = &self.ec_point_formats {
+                write_ext(out, ExtensionType::EcPointFormats, |o| put_vec_u8(o, formats));
+            }
+            if let Some(ticket) = &self.session_ticket {
+                write_ext(out, ExtensionType::SessionTicket, |o| o.put_slice(ticket));
+            }
+            if let Some(protocols) = &self.alpn {
+                write_ext(out, ExtensionType::Alpn, |o| write_alpn_list(o, protocols));
+            }
+            if self.encrypt_then_mac {
+                write_ext(out, ExtensionType::EncryptThenMac, |_| {});
+            }
+            if self.extended_master_secret {
+                write_ext(out, ExtensionType::ExtendedMasterSecret, |_| {});
+            }
+            if let Some(shares) = &self.key_shares {
+                write_ext(out, ExtensionType::KeyShare, |o| {
+                    put_prefixed(o, 2, |o| shares.iter().for_each(|s| s.write(o)))
+                });
+            }
+            if let Some(versions) = &self.supported_versions {
+                write_ext(out, ExtensionType::SupportedVersions, |o| {
+                    write_u16_list(o, 1, versions.iter().map(|v| v.0))
+                });
+            }
+            if let Some(schemes) = &self.signature_algorithms {
+                write_ext(out, ExtensionType::SignatureAlgorithms, |o| {
+                    write_u16_list(o, 2, schemes.iter().map(|s| s.0))
+                });
+            }
+            if let Some(schemes) = &self.signature_algorithms_cert {
+                write_ext(out, ExtensionType::SignatureAlgorithmsCert, |o| {
+                    write_u16_list(o, 2, schemes.iter().map(|s| s.0))
+                });
+            }
+            if let Some(cookie) = &self.cookie {
+                write_ext(out, ExtensionType::Cookie, |o| put_vec_u16(o, cookie));
+            }
+            if let Some(modes) = &self.psk_key_exchange_modes {
+                write_ext(out, ExtensionType::PskKeyExchangeModes, |o| put_vec_u8(o, modes));
+            }
+            if let Some(limit) = self.record_size_limit {
+                write_ext(out, ExtensionType::RecordSizeLimit, |o| o.put_u16(limit));
+            }
+            if self.post_handshake_auth {
+                write_ext(out, ExtensionType::PostHandshakeAuth, |_| {});
+            }
+            if self.early_data {
+                write_ext(out, ExtensionType::EarlyData, |_| {});
+            }
+        });
+    }
+}
+
+/// What a ServerHello or HelloRetryRequest says in its extensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerHelloExtensions {
+    pub supported_version: Option<ProtocolVersion>,
+    /// ServerHello: the server's share.
+    pub key_share: Option<KeyShareEntry>,
+    /// HelloRetryRequest: the group the client must use.
+    pub selected_group: Option<NamedGroup>,
+    pub cookie: Option<Vec<u8>>,
+    pub selected_psk: Option<u16>,
+    pub renegotiation_info: Option<Vec<u8>>,
+    pub ec_point_formats: Option<Vec<u8>>,
+    pub alpn: Option<Vec<u8>>,
+    pub max_fragment_length: Option<u8>,
+    pub extended_master_secret: bool,
+    pub encrypt_then_mac: bool,
+    pub session_ticket: bool,
+    pub order: Vec<ExtensionType>,
+}
+
+impl ServerHelloExtensions {
+    pub(crate) fn read(r: &mut Reader<'_>, is_retry: bool) -> Result<Self, InvalidMessage> {
+        let mut ext = Self::default();
+        ext.order = for_each_extension(r, |typ, mut body| {
+            match typ {
+                ExtensionType::SupportedVersions => {
+                    ext.supported_version = Some(ProtocolVersion(body.u16()?));
+                    body.expect_empty()?;
+                }
+                ExtensionType::KeyShare if is_retry => {
+                    ext.selected_group = Some(NamedGroup(body.u16()?));
+                    body.expect_empty()?;
+                }
+                ExtensionType::KeyShare => {
+                    ext.key_share = Some(KeyShareEntry::read(&mut body)?);
+                    body.expect_empty()?;
+                }
+                ExtensionType::Cookie => {
+                    let cookie = body.vec_u16()?;
+                    body.expect_empty()?;
+                    if cookie.is_empty() {
+                        return Err(InvalidMessage::EmptyVector);
+                    }
+                    ext.cookie = Some(cookie.to_vec());
+                }
+                ExtensionType::PreSharedKey => {
+                    ext.selected_psk = Some(body.u16()?);
+                    body.expect_empty()?;
+                }
+                ExtensionType::RenegotiationInfo => {
+                    ext.renegotiation_info = Some(body.vec_u8()?.to_vec());
+                    body.expect_empty()?;
+                }
+                ExtensionType::EcPointFormats => {
+                    ext.ec_point_formats = Some(body.vec_u8()?.to_vec());
+                    body.expect_empty()?;
+                }
+                ExtensionType::Alpn => ext.alpn = Some(read_single_alpn(body)?),
+                ExtensionType::MaxFragmentLength => {
+                    ext.max_fragment_length = Some(body.u8()?);
+                    body.expect_empty()?;
+                }
+                ExtensionType::ExtendedMasterSecret => {
+                    read_empty(body)?;
+                    ext.extended_master_secret = true
+                }
+                ExtensionType::EncryptThenMac => {
+                    read_empty(body)?;
+                    ext.encrypt_then_mac = true
+                }
+                ExtensionType::SessionTicket => {
+                    read_empty(body)?;
+                    ext.session_ticket = true
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(ext)
+    }
+
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |out| {
+            if let Some(share) = &self.key_share {
+                write_ext(out, ExtensionType::KeyShare, |o| share.write(o));
+            }
+            if let Some(group) = self.selected_group {
+                write_ext(out, ExtensionType::KeyShare, |o| o.put_u16(group.0));
+            }
+            if let Some(psk) = self.selected_psk {
+                write_ext(out, ExtensionType::PreSharedKey, |o| o.put_u16(psk));
+            }
+            if let Some(version) = self.supported_version {
+                write_ext(out, ExtensionType::SupportedVersions, |o| o.put_u16(version.0));
+            }
+            if let Some(cookie) = &self.cookie {
+                write_ext(out, ExtensionType::Cookie, |o| put_vec_u16(o, cookie));
+            }
+            if let Some(info) = &self.renegotiation_info {
+                write_ext(out, ExtensionType::RenegotiationInfo, |o| put_vec_u8(o, info));
+            }
+            if let Some(code) = self.max_fragment_length {
+                write_ext(out, ExtensionType::MaxFragmentLength, |o| o.put_u8(code));
+            }
+            if let Some(formats) = &self.ec_point_formats {
+                write_ext(out, ExtensionType::EcPointFormats, |o| put_vec_u8(o, formats));
+            }
+            if self.session_ticket {
+                write_ext(out, ExtensionType::SessionTicket, |_| {});
+            }
+            if let Some(proto) = &self.alpn {
+                write_ext(out, ExtensionType::Alpn, |o| {
+                    write_alpn_list(o, core::slice::from_ref(proto))
+                });
+            }
+            if self.encrypt_then_mac {
+                write_ext(out, ExtensionType::EncryptThenMac, |_| {});
+            }
+            if self.extended_master_secret {
+                write_ext(out, ExtensionType::ExtendedMasterSecret, |_| {});
+            }
+        });
+    }
+}
+
+fn read_single_alpn(body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    let mut list = read_alpn_list(body)?;
+    if list.len() != 1 {
+        return Err(InvalidMessage::IllegalValue("server selected several ALPN protocols"));
+    }
+    Ok(list.remove(0))
+}
+
+/// TLS 1.3 EncryptedExtensions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EncryptedExtensions {
+    /// The server acknowledged our server_name.
+    pub server_name_ack: bool,
+    pub alpn: Option<Vec<u8>>,
+    pub supported_groups: Option<Vec<NamedGroup>>,
+    pub max_fragment_length: Option<u8>,
+    pub record_size_limit: Option<u16>,
+    pub early_data: bool,
+    pub order: Vec<ExtensionType>,
+}
+
+impl EncryptedExtensions {
+    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        if r.is_empty() {
+            return Err(InvalidMessage::Truncated);
+        }
+        let mut ext = Self::default();
+        ext.order = for_each_extension(&mut r, |typ, mut body| {
+            match typ {
+                ExtensionType::ServerName => {
+                    read_empty(body)?;
+                    ext.server_name_ack = true
+                }
+                ExtensionType::Alpn => ext.alpn = Some(read_single_alpn(body)?),
+                ExtensionType::SupportedGroups => {
+                    ext.supported_groups = Some(read_list(body, LengthPrefix::U16, NamedGroup)?)
+                }
+                ExtensionType::MaxFragmentLength => {
+                    ext.max_fragment_length = Some(body.u8()?);
+                    body.expect_empty()?;
+                }
+                ExtensionType::RecordSizeLimit => {
+                    let limit = body.u16()?;
+                    body.expect_empty()?;
+                    if limit < 64 {
+                        return Err(InvalidMessage::IllegalValue("record_size_limit below 64"));
+                    }
+                    ext.record_size_limit = Some(limit);
+                }
+                ExtensionType::EarlyData => {
+                    read_empty(body)?;
+                    ext.early_data = true
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        r.expect_empty()?;
+        Ok(ext)
+    }
+
+    pub fn write(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |out| {
+            if self.server_name_ack {
+                write_ext(out, ExtensionType::ServerName, |_| {});
+            }
+            if let Some(proto) = &self.alpn {
+                write_ext(out, ExtensionType::Alpn, |o| {
+                    write_alpn_list(o, core::slice::from_ref(proto))
+                });
+            }
+            if let Some(groups) = &self.supported_groups {
+                write_ext(out, ExtensionType::SupportedGroups, |o| {
+                    write_u16_list(o, 2, groups.iter().map(|g| g.0))
+                });
+            }
+            if let Some(code) = self.max_fragment_length {
+                write_ext(out, ExtensionType::MaxFragmentLength, |o| o.put_u8(code));
+            }
+            if let Some(limit) = self.record_size_limit {
+                write_ext(out, ExtensionType::RecordSizeLimit, |o| o.put_u16(limit));
+            }
+            if self.early_data {
+                write_ext(out, ExtensionType::EarlyData, |_| {});
+            }
+        });
+    }
+}

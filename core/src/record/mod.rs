@@ -1,0 +1,205 @@
+//! The TLS record layer: framing and in-place record protection.
+//!
+//! Records are sealed directly into the outgoing `BytesMut` and opened in
+//! place in the receive buffer, so the application-data path neither copies
+//! ciphertext nor allocates per record.
+
+mod tls13;
+
+pub(crate) use tls13::Tls13RecordKeys;
+
+use bytes::{BufMut, BytesMut};
+
+use crate::error::{Error, InvalidMessage};
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// Type (1), legacy version (2), length (2).
+pub const RECORD_HEADER_LEN: usize = 5;
+/// Largest plaintext fragment TLS allows (2^14).
+pub const MAX_PLAINTEXT_LEN: usize = 16_384;
+/// Largest TLS 1.3 ciphertext: 2^14 + 256.
+pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
+
+/// A parsed record header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordHeader {
+    pub content_type: ContentType,
+    pub version: ProtocolVersion,
+    pub length: usize,
+}
+
+impl RecordHeader {
+    /// Parses a header from the start of `buf`; `Ok(None)` when fewer than
+    /// five bytes are present. Rejects what cannot be a TLS record.
+    pub fn parse(buf: &[u8]) -> Result<Option<Self>, Error> {
+        if buf.len() < RECORD_HEADER_LEN {
+            return Ok(None);
+        }
+        let content_type = ContentType(buf[0]);
+        if content_type.name().is_none() || content_type == ContentType::Ack {
+            return Err(InvalidMessage::UnknownContentType.into());
+        }
+        let version = ProtocolVersion(u16::from_be_bytes([buf[1], buf[2]]));
+        if buf[1] != 3 {
+            return Err(InvalidMessage::NotTls.into());
+        }
+        let length = u16::from_be_bytes([buf[3], buf[4]]) as usize;
+        if length > MAX_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow);
+        }
+        Ok(Some(Self {
+            content_type,
+            version,
+            length,
+        }))
+    }
+}
+
+/// Writes a record header.
+pub fn put_header(out: &mut BytesMut, content_type: ContentType, version: ProtocolVersion, len: usize) {
+    out.put_u8(content_type.0);
+    out.put_u16(version.0);
+    out.put_u16(len as u16);
+}
+
+/// Record protection for one direction, per protocol version.
+pub(crate) enum Protection {
+    Plaintext,
+    Tls13(Tls13RecordKeys),
+}
+
+/// The connection's record layer state: protection each way and size limits.
+pub(crate) struct RecordLayer {
+    pub read: Protection,
+    pub write: Protection,
+    /// Largest plaintext we put in one outgoing record.
+    pub max_fragment_out: usize,
+    /// Largest plaintext we accept in one incoming record.
+    pub max_plaintext_in: usize,
+    /// Pad protected records' inner plaintext to a multiple of this (1 = none).
+    pub padding_granularity: usize,
+    /// legacy_record_version for plaintext records (0x0301 for the first
+    /// ClientHello, 0x0303 after).
+    pub plaintext_version: ProtocolVersion,
+    /// Counts read-key changes: handshake messages must not straddle one.
+    pub read_epoch: u16,
+    pub write_epoch: u16,
+}
+
+impl RecordLayer {
+    pub fn new(max_fragment_out: usize, max_plaintext_in: usize, padding_granularity: usize) -> Self {
+        Self {
+            read: Protection::Plaintext,
+            write: Protection::Plaintext,
+            max_fragment_out: max_fragment_out.clamp(64, MAX_PLAINTEXT_LEN),
+            max_plaintext_in: max_plaintext_in.clamp(64, MAX_PLAINTEXT_LEN),
+            padding_granularity: padding_granularity.max(1),
+            plaintext_version: ProtocolVersion::TLSv1_0,
+            read_epoch: 0,
+            write_epoch: 0,
+        }
+    }
+
+    pub fn set_read(&mut self, protection: Protection) {
+        self.read = protection;
+        self.read_epoch = self.read_epoch.wrapping_add(1);
+    }
+
+    pub fn set_write(&mut self, protection: Protection) {
+        self.write = protection;
+        self.write_epoch = self.write_epoch.wrapping_add(1);
+    }
+
+    /// Records sent under the current write keys.
+    pub fn write_sequence(&self) -> u64 {
+        match &self.write {
+            Protection::Plaintext => 0,
+            Protection::Tls13(k) => k.sequence(),
+        }
+    }
+
+    pub fn is_read_protected(&self) -> bool {
+        !matches!(self.read, Protection::Plaintext)
+    }
+
+    /// Appends `payload` as one or more records of `content_type`,
+    /// fragmenting to `max_fragment_out`.
+    pub fn write(&mut self, out: &mut BytesMut, content_type: ContentType, payload: &[u8]) -> Result<(), Error> {
+        if payload.is_empty() {
+            // Only application data may be empty; keep one empty record for it.
+            return self.write_one(out, content_type, payload);
+        }
+        for chunk in payload.chunks(self.max_fragment_out) {
+            self.write_one(out, content_type, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn write_one(&mut self, out: &mut BytesMut, content_type: ContentType, fragment: &[u8]) -> Result<(), Error> {
+        match &mut self.write {
+            Protection::Plaintext => {
+                out.reserve(RECORD_HEADER_LEN + fragment.len());
+                put_header(out, content_type, self.plaintext_version, fragment.len());
+                out.put_slice(fragment);
+                Ok(())
+            }
+            Protection::Tls13(keys) => {
+                let padding = padding_for(fragment.len() + 1, self.padding_granularity, self.max_fragment_out + 1);
+                keys.seal(out, content_type, fragment, padding)
+            }
+        }
+    }
+
+    /// Opens one record in place. `record` holds header and body; on success
+    /// returns the true content type and the plaintext range within `record`.
+    pub fn open(&mut self, header: &RecordHeader, record: &mut [u8]) -> Result<(ContentType, core::ops::Range<usize>), Error> {
+        match &mut self.read {
+            Protection::Plaintext => {
+                if header.length > self.max_plaintext_in {
+                    return Err(Error::RecordOverflow);
+                }
+                Ok((header.content_type, RECORD_HEADER_LEN..record.len()))
+            }
+            Protection::Tls13(keys) => {
+                let (typ, range) = keys.open(record)?;
+                if range.len() > self.max_plaintext_in {
+                    return Err(Error::RecordOverflow);
+                }
+                Ok((typ, range))
+            }
+        }
+    }
+}
+
+/// Zero bytes to append so `inner_len` becomes a multiple of `granularity`,
+/// never exceeding `limit`.
+fn padding_for(inner_len: usize, granularity: usize, limit: usize) -> usize {
+    if granularity <= 1 {
+        return 0;
+    }
+    let padded = inner_len.div_ceil(granularity) * granularity;
+    padded.min(limit.max(inner_len)) - inner_len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_parsing_is_strict() {
+        assert_eq!(RecordHeader::parse(&[22, 3, 3, 0]).unwrap(), None);
+        assert!(RecordHeader::parse(&[99, 3, 3, 0, 1]).is_err());
+        assert!(RecordHeader::parse(&[22, 4, 3, 0, 1]).is_err());
+        assert_eq!(RecordHeader::parse(&[23, 3, 3, 0x41, 0x01]).unwrap_err(), Error::RecordOverflow);
+        let h = RecordHeader::parse(&[23, 3, 3, 0x41, 0x00]).unwrap().unwrap();
+        assert_eq!(h.length, MAX_CIPHERTEXT_LEN);
+    }
+
+    #[test]
+    fn padding_respects_granularity_and_limit() {
+        assert_eq!(padding_for(10, 1, 100), 0);
+        assert_eq!(padding_for(10, 16, 100), 6);
+        assert_eq!(padding_for(16, 16, 100), 0);
+        assert_eq!(padding_for(95, 64, 100), 5);
+    }
+}

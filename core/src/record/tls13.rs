@@ -1,0 +1,115 @@
+//! TLS 1.3 record protection (RFC 8446 section 5.2-5.3).
+
+use alloc::boxed::Box;
+use core::ops::Range;
+
+use bytes::{BufMut, BytesMut};
+use subtle::{ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+use super::{put_header, RECORD_HEADER_LEN};
+use crate::crypto::AeadKey;
+use crate::error::{Error, InvalidMessage};
+use crate::msgs::enums::{ContentType, ProtocolVersion};
+
+/// One direction's traffic key, IV and sequence number.
+pub(crate) struct Tls13RecordKeys {
+    key: Box<dyn AeadKey>,
+    iv: [u8; 12],
+    seq: u64,
+    tag_len: usize,
+}
+
+impl Tls13RecordKeys {
+    pub fn new(key: Box<dyn AeadKey>, iv: [u8; 12], tag_len: usize) -> Self {
+        Self {
+            key,
+            iv,
+            seq: 0,
+            tag_len,
+        }
+    }
+
+    pub fn sequence(&self) -> u64 {
+        self.seq
+    }
+
+    fn next_nonce(&mut self) -> Result<[u8; 12], Error> {
+        if self.seq == u64::MAX {
+            // Sequence numbers must not wrap (RFC 8446 5.3).
+            return Err(Error::Internal("record sequence number exhausted"));
+        }
+        let mut nonce = self.iv;
+        for (n, s) in nonce[4..].iter_mut().zip(self.seq.to_be_bytes()) {
+            *n ^= s;
+        }
+        self.seq += 1;
+        Ok(nonce)
+    }
+
+    /// Seals one record onto `out`: header, encrypted inner plaintext
+    /// (fragment, content type, `padding` zeros), tag.
+    pub fn seal(
+        &mut self,
+        out: &mut BytesMut,
+        content_type: ContentType,
+        fragment: &[u8],
+        padding: usize,
+    ) -> Result<(), Error> {
+        let inner_len = fragment.len() + 1 + padding;
+        let body_len = inner_len + self.tag_len;
+        out.reserve(RECORD_HEADER_LEN + body_len);
+        let start = out.len();
+        put_header(out, ContentType::ApplicationData, ProtocolVersion::TLSv1_2, body_len);
+        out.put_slice(fragment);
+        out.put_u8(content_type.0);
+        out.put_bytes(0, padding + self.tag_len);
+        let nonce = self.next_nonce()?;
+        let record = &mut out[start..];
+        let (header, body) = record.split_at_mut(RECORD_HEADER_LEN);
+        let (plain, tag) = body.split_at_mut(inner_len);
+        self.key.seal_in_place(&nonce, header, plain, tag)?;
+        Ok(())
+    }
+
+    /// Opens a protected record (header included) in place; returns the inner
+    /// content type and the plaintext range. The padding scan does not branch
+    /// on plaintext bytes.
+    pub fn open(&mut self, record: &mut [u8]) -> Result<(ContentType, Range<usize>), Error> {
+        if record.len() < RECORD_HEADER_LEN + self.tag_len + 1 {
+            return Err(Error::DecryptFailed);
+        }
+        if record[0] != ContentType::ApplicationData.0 {
+            return Err(InvalidMessage::UnknownContentType.into());
+        }
+        let nonce = self.next_nonce()?;
+        let (header, body) = record.split_at_mut(RECORD_HEADER_LEN);
+        let inner_len = body.len() - self.tag_len;
+        let (plain, tag) = body.split_at_mut(inner_len);
+        self.key
+            .open_in_place(&nonce, header, plain, tag)
+            .map_err(|_| Error::DecryptFailed)?;
+
+        // Find the last non-zero byte without data-dependent branches.
+        let mut last_nonzero = 0u64;
+        let mut found = subtle::Choice::from(0);
+        for (i, b) in plain.iter().enumerate() {
+            let nonzero = !b.ct_eq(&0);
+            last_nonzero = u64::conditional_select(&last_nonzero, &(i as u64), nonzero);
+            found |= nonzero;
+        }
+        if !bool::from(found) {
+            return Err(InvalidMessage::EmptyRecord.into());
+        }
+        let type_at = last_nonzero as usize;
+        let content_type = ContentType(plain[type_at]);
+        let start = RECORD_HEADER_LEN;
+        Ok((content_type, start..start + type_at))
+    }
+}
+
+impl Drop for Tls13RecordKeys {
+    fn drop(&mut self) {
+        self.iv.zeroize();
+    }
+}

@@ -1,0 +1,220 @@
+//! Certificate verification: WebPKI path building (rustls-webpki) with the
+//! provider's signature algorithms, verify modes, and Mbed TLS-style failure
+//! flags.
+
+mod flags;
+mod roots;
+
+pub use flags::VerifyResult;
+pub use roots::{certificates_from_pem, RootStore};
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::time::Duration;
+
+use rustls_pki_types::{alg_id, AlgorithmIdentifier, CertificateDer, InvalidSignature, ServerName};
+use webpki::{EndEntityCert, KeyUsage};
+
+use crate::crypto::{SignatureAlgorithm, SignatureVerifier, UnixTime};
+use crate::error::{CertificateError, Error, PeerMisbehaved};
+use crate::msgs::enums::{HashAlgorithm, NamedGroup, SignatureScheme};
+
+/// How strictly to check the peer's certificate (Mbed TLS conf_authmode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Do not check the chain (the CertificateVerify signature is still checked).
+    None,
+    /// Check the chain, record the result, continue on failure.
+    Optional,
+    /// Check the chain and abort the handshake on failure.
+    Required,
+}
+
+/// Adapts one provider algorithm to webpki's verification trait.
+struct ProviderAlgorithm {
+    verifier: Arc<dyn SignatureVerifier>,
+    alg: SignatureAlgorithm,
+    public_key_alg_id: AlgorithmIdentifier,
+    signature_alg_id: AlgorithmIdentifier,
+}
+
+impl fmt::Debug for ProviderAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProviderAlgorithm({:?})", self.alg)
+    }
+}
+
+impl rustls_pki_types::SignatureVerificationAlgorithm for ProviderAlgorithm {
+    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+        self.verifier
+            .verify(self.alg, public_key, message, signature)
+            .map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.public_key_alg_id
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.signature_alg_id
+    }
+}
+
+fn algorithm_table() -> [(SignatureAlgorithm, AlgorithmIdentifier, AlgorithmIdentifier); 13] {
+    use HashAlgorithm as H;
+    let ec = |curve, hash| SignatureAlgorithm::Ecdsa { curve, hash };
+    [
+        (ec(NamedGroup::secp256r1, H::SHA256), alg_id::ECDSA_P256, alg_id::ECDSA_SHA256),
+        (ec(NamedGroup::secp256r1, H::SHA384), alg_id::ECDSA_P256, alg_id::ECDSA_SHA384),
+        (ec(NamedGroup::secp384r1, H::SHA256), alg_id::ECDSA_P384, alg_id::ECDSA_SHA256),
+        (ec(NamedGroup::secp384r1, H::SHA384), alg_id::ECDSA_P384, alg_id::ECDSA_SHA384),
+        (SignatureAlgorithm::Ed25519, alg_id::ED25519, alg_id::ED25519),
+        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA256 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA256),
+        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA384 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA384),
+        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA512 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA512),
+        (SignatureAlgorithm::RsaPss { hash: H::SHA256 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA256),
+        (SignatureAlgorithm::RsaPss { hash: H::SHA384 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA384),
+        (SignatureAlgorithm::RsaPss { hash: H::SHA512 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA512),
+        // A P-521 entry would go here once a provider offers it.
+        (SignatureAlgorithm::RsaPss { hash: H::SHA256 }, alg_id::RSA_PSS_SHA256, alg_id::RSA_PSS_SHA256),
+        (SignatureAlgorithm::RsaPss { hash: H::SHA384 }, alg_id::RSA_PSS_SHA384, alg_id::RSA_PSS_SHA384),
+    ]
+}
+
+/// Verifies certificate chains and handshake signatures with a provider's
+/// algorithms.
+pub struct WebPkiVerifier {
+    algorithms: Vec<ProviderAlgorithm>,
+}
+
+impl WebPkiVerifier {
+    pub fn new(verifier: Arc<dyn SignatureVerifier>) -> Self {
+        let algorithms = algorithm_table()
+            .into_iter()
+            .filter(|(alg, _, _)| verifier.supports(*alg))
+            .map(|(alg, public_key_alg_id, signature_alg_id)| ProviderAlgorithm {
+                verifier: verifier.clone(),
+                alg,
+                public_key_alg_id,
+                signature_alg_id,
+            })
+            .collect();
+        Self { algorithms }
+    }
+
+    fn dyn_algorithms(&self) -> Vec<&dyn rustls_pki_types::SignatureVerificationAlgorithm> {
+        self.algorithms
+            .iter()
+            .map(|a| a as &dyn rustls_pki_types::SignatureVerificationAlgorithm)
+            .collect()
+    }
+
+    /// Signature schemes usable in a TLS 1.3 CertificateVerify, given the
+    /// provider's support.
+    pub fn tls13_schemes(&self, preference: &[SignatureScheme]) -> Vec<SignatureScheme> {
+        preference
+            .iter()
+            .copied()
+            .filter(|s| s.usable_in_tls13_handshake())
+            .filter(|s| {
+                SignatureAlgorithm::from_scheme(*s)
+                    .is_some_and(|alg| self.algorithms.iter().any(|a| a.alg == alg))
+            })
+            .collect()
+    }
+
+    /// Checks a chain (end entity first) against `roots` for `usage` and, for
+    /// servers, `server_name`. Returns the Mbed TLS-style failure flags
+    /// (empty when the chain is good).
+    pub fn verify_chain(
+        &self,
+        chain: &[CertificateDer<'static>],
+        roots: &RootStore,
+        server_name: Option<&str>,
+        client_usage: bool,
+        now: Option<UnixTime>,
+    ) -> VerifyResult {
+        let Some(end_entity) = chain.first() else {
+            return VerifyResult::MISSING;
+        };
+        let Ok(ee) = EndEntityCert::try_from(end_entity) else {
+            return VerifyResult::OTHER;
+        };
+        let Some(now) = now else {
+            // Without wall-clock time validity cannot be checked at all.
+            return VerifyResult::OTHER;
+        };
+        let time = rustls_pki_types::UnixTime::since_unix_epoch(Duration::from_secs(now.0));
+        let usage = if client_usage {
+            KeyUsage::client_auth()
+        } else {
+            KeyUsage::server_auth()
+        };
+        let mut result = VerifyResult::empty();
+        let algorithms = self.dyn_algorithms();
+        if let Err(e) = ee.verify_for_usage(&algorithms, roots.anchors(), &chain[1..], time, usage, None, None) {
+            result |= flags::from_webpki(&e);
+        }
+        if let Some(name) = server_name {
+            match ServerName::try_from(name) {
+                Ok(name) => {
+                    if ee.verify_is_valid_for_subject_name(&name).is_err() {
+                        result |= VerifyResult::CN_MISMATCH;
+                    }
+                }
+                Err(_) => result |= VerifyResult::CN_MISMATCH,
+            }
+        }
+        result
+    }
+
+    /// Verifies a handshake signature made with the end-entity certificate's key.
+    pub fn verify_signature(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let ee = EndEntityCert::try_from(end_entity).map_err(|_| CertificateError::BadEncoding)?;
+        let alg = SignatureAlgorithm::from_scheme(scheme).ok_or(PeerMisbehaved::SignatureSchemeNotOffered)?;
+        let mut last_err = PeerMisbehaved::SignatureSchemeNotOffered;
+        for candidate in self.algorithms.iter().filter(|a| a.alg == alg) {
+            match ee.verify_signature(candidate, message, signature) {
+                Ok(()) => return Ok(()),
+                Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_))
+                | Err(webpki::Error::UnsupportedSignatureAlgorithmContext(_)) => {
+                    // The scheme does not match the certificate's key type.
+                    last_err = PeerMisbehaved::SignatureSchemeNotOffered;
+                }
+                Err(_) => last_err = PeerMisbehaved::BadSignature,
+            }
+        }
+        Err(last_err.into())
+    }
+}
+
+/// The certificate error that a non-empty verification result maps to, for
+/// the alert sent when the mode is `Required`.
+pub fn result_to_error(result: VerifyResult) -> CertificateError {
+    if result.contains(VerifyResult::MISSING) {
+        CertificateError::Other
+    } else if result.contains(VerifyResult::EXPIRED) {
+        CertificateError::Expired
+    } else if result.contains(VerifyResult::FUTURE) {
+        CertificateError::NotValidYet
+    } else if result.contains(VerifyResult::REVOKED) {
+        CertificateError::Revoked
+    } else if result.contains(VerifyResult::NOT_TRUSTED) {
+        CertificateError::UnknownIssuer
+    } else if result.contains(VerifyResult::CN_MISMATCH) {
+        CertificateError::NotValidForName
+    } else if result.contains(VerifyResult::BAD_MD) || result.contains(VerifyResult::BAD_PK) {
+        CertificateError::UnsupportedSignatureAlgorithm
+    } else if result.contains(VerifyResult::EXT_KEY_USAGE) {
+        CertificateError::InvalidPurpose
+    } else {
+        CertificateError::Other
+    }
+}
