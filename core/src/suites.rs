@@ -57,7 +57,9 @@ pub fn by_id(suite: CipherSuite) -> Option<&'static SuiteInfo> {
 /// Looks a suite up by IANA or Mbed TLS name, ignoring ASCII case
 /// (Mbed TLS `ssl_get_ciphersuite_id`).
 pub fn by_name(name: &str) -> Option<&'static SuiteInfo> {
-    all().find(|s| s.iana_name.eq_ignore_ascii_case(name) || s.mbedtls_name.eq_ignore_ascii_case(name))
+    all().find(|s| {
+        s.iana_name.eq_ignore_ascii_case(name) || s.mbedtls_name.eq_ignore_ascii_case(name)
+    })
 }
 
 #[cfg(test)]

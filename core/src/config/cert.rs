@@ -96,7 +96,11 @@ impl ResolvesServerCert for SniResolver {
             }
         }
         if let Some(name) = hello.server_name {
-            if let Some((_, key)) = self.by_name.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            if let Some((_, key)) = self
+                .by_name
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
                 return Some(key.clone());
             }
         }

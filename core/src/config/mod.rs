@@ -105,7 +105,11 @@ impl CommonConfig {
             .iter()
             .filter_map(|s| suites::by_id(*s))
             .filter(|s| s.version == ProtocolVersion::TLSv1_3)
-            .filter(|s| self.provider.aead(s.aead).is_some() && self.provider.hkdf(s.hash).is_some() && self.provider.hash(s.hash).is_some())
+            .filter(|s| {
+                self.provider.aead(s.aead).is_some()
+                    && self.provider.hkdf(s.hash).is_some()
+                    && self.provider.hash(s.hash).is_some()
+            })
             .collect()
     }
 
@@ -124,15 +128,26 @@ impl CommonConfig {
     pub(crate) fn validate(&self) -> Result<(), Error> {
         self.versions.validate()?;
         if self.usable_suites().is_empty() {
-            return Err(Error::Config("no configured cipher suite is available from the provider"));
+            return Err(Error::Config(
+                "no configured cipher suite is available from the provider",
+            ));
         }
         if self.usable_groups().is_empty() {
-            return Err(Error::Config("no configured group is available from the provider"));
+            return Err(Error::Config(
+                "no configured group is available from the provider",
+            ));
         }
-        if self.alpn_protocols.iter().any(|p| p.is_empty() || p.len() > 255) {
+        if self
+            .alpn_protocols
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 255)
+        {
             return Err(Error::Config("ALPN protocol names must be 1..=255 bytes"));
         }
-        if self.verify_mode != VerifyMode::None && self.roots.is_empty() && self.verify_mode == VerifyMode::Required {
+        if self.verify_mode != VerifyMode::None
+            && self.roots.is_empty()
+            && self.verify_mode == VerifyMode::Required
+        {
             return Err(Error::Config("verify mode Required needs trust anchors"));
         }
         Ok(())

@@ -145,7 +145,11 @@ impl Connection {
     /// A client connecting to `server_name` (a DNS name or IP address; used
     /// for SNI and certificate name checks). `None` sends no SNI and checks
     /// no name.
-    pub fn client(config: Arc<ClientConfig>, server_name: Option<&str>, now: Instant) -> Result<Self, Error> {
+    pub fn client(
+        config: Arc<ClientConfig>,
+        server_name: Option<&str>,
+        now: Instant,
+    ) -> Result<Self, Error> {
         let server_name = server_name.map(String::from);
         let mut conn = Self::new(
             Role::Client {
@@ -161,7 +165,13 @@ impl Connection {
 
     /// A server waiting for a ClientHello.
     pub fn server(config: Arc<ServerConfig>, now: Instant) -> Result<Self, Error> {
-        let mut conn = Self::new(Role::Server { config: config.clone() }, &config.common, now);
+        let mut conn = Self::new(
+            Role::Server {
+                config: config.clone(),
+            },
+            &config.common,
+            now,
+        );
         conn.start()?;
         Ok(conn)
     }
@@ -199,7 +209,10 @@ impl Connection {
     fn start(&mut self) -> Result<(), Error> {
         let role = self.role.clone();
         let state = match role {
-            Role::Client { config, server_name } => {
+            Role::Client {
+                config,
+                server_name,
+            } => {
                 let sni = server_name
                     .as_deref()
                     .filter(|_| config.send_sni)
@@ -309,7 +322,8 @@ impl Connection {
             if self.record.write_sequence() >= self.key_update_after_records {
                 self.update_keys(false)?;
             }
-            self.record.write(&mut self.tx, ContentType::ApplicationData, chunk)?;
+            self.record
+                .write(&mut self.tx, ContentType::ApplicationData, chunk)?;
         }
         Ok(())
     }
@@ -394,7 +408,11 @@ impl Connection {
         result
     }
 
-    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) -> Result<(), Error> {
+    fn send_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+    ) -> Result<(), Error> {
         self.record
             .write(&mut self.tx, ContentType::Alert, &[level.0, description.0])
     }
@@ -435,7 +453,11 @@ impl Connection {
         }
     }
 
-    fn process_record(&mut self, header: &RecordHeader, record: &mut BytesMut) -> Result<(), Error> {
+    fn process_record(
+        &mut self,
+        header: &RecordHeader,
+        record: &mut BytesMut,
+    ) -> Result<(), Error> {
         let protected = self.record.is_read_protected();
         // Unprotected records allowed while reading protected ones: the
         // compatibility ChangeCipherSpec, and alerts during the handshake.
@@ -498,7 +520,10 @@ impl Connection {
 
     fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.change_cipher_specs += 1;
-        if payload != [1] || self.change_cipher_specs > MAX_CHANGE_CIPHER_SPECS || self.joiner.has_partial() {
+        if payload != [1]
+            || self.change_cipher_specs > MAX_CHANGE_CIPHER_SPECS
+            || self.joiner.has_partial()
+        {
             return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
         }
         Ok(())
@@ -513,7 +538,8 @@ impl Connection {
         if level != AlertLevel::Warning && level != AlertLevel::Fatal {
             return Err(InvalidMessage::IllegalValue("alert level").into());
         }
-        self.events.push_back(Event::AlertReceived { level, description });
+        self.events
+            .push_back(Event::AlertReceived { level, description });
         if description == AlertDescription::CloseNotify {
             self.received_close = true;
             self.events.push_back(Event::PeerClosed);
@@ -644,7 +670,12 @@ impl Connection {
     }
 
     /// RFC 8446 7.5 keying-material exporter.
-    pub fn export_keying_material(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> Result<(), Error> {
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
         match &self.state {
             Some(State::Traffic(t)) => t.export_keying_material(out, label, context),
             _ => Err(ApiMisuse::HandshakeNotComplete.into()),

@@ -51,7 +51,11 @@ pub enum OperationRequest {
 impl core::fmt::Debug for OperationRequest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            OperationRequest::Sign { key, scheme, message } => f
+            OperationRequest::Sign {
+                key,
+                scheme,
+                message,
+            } => f
                 .debug_struct("Sign")
                 .field("key", &key.key_type())
                 .field("scheme", scheme)
@@ -73,9 +77,11 @@ impl Operation {
             };
         }
         match &self.request {
-            OperationRequest::Sign { key, scheme, message } => {
-                OperationResult::Signature(key.sign(*scheme, message))
-            }
+            OperationRequest::Sign {
+                key,
+                scheme,
+                message,
+            } => OperationResult::Signature(key.sign(*scheme, message)),
         }
     }
 }

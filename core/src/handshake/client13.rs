@@ -18,9 +18,7 @@ use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::OperationResult;
 use crate::crypto::ActiveKeyExchange;
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use crate::msgs::enums::{
-    ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme,
-};
+use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::msgs::extensions::{ClientExtensions, EncryptedExtensions, KeyShareEntry};
 use crate::msgs::handshake::{
     encode_handshake, Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify,
@@ -114,7 +112,11 @@ impl ClientState {
                 hs.handle_certificate_request(msg)
             }
             (Self::ExpectCertificateOrRequest(hs), HandshakeType::Certificate) => {
-                ExpectCertificate { hs: *hs, request: None }.handle(cx, msg)
+                ExpectCertificate {
+                    hs: *hs,
+                    request: None,
+                }
+                .handle(cx, msg)
             }
             (Self::ExpectCertificate(s), HandshakeType::Certificate) => s.handle(cx, msg),
             (Self::ExpectCertificateVerify(s), HandshakeType::CertificateVerify) => {
@@ -196,7 +198,12 @@ pub(crate) fn start(
         random,
         session_id: session_id.clone(),
         dtls_cookie: None,
-        cipher_suites: config.common.usable_suites().iter().map(|s| s.suite).collect(),
+        cipher_suites: config
+            .common
+            .usable_suites()
+            .iter()
+            .map(|s| s.suite)
+            .collect(),
         compression_methods: vec![0],
         extensions: ClientExtensions {
             server_name: sni.map(String::into_bytes),
@@ -213,16 +220,18 @@ pub(crate) fn start(
     };
     let mut transcript = Transcript::new();
     send_client_hello(cx, &hello, &mut transcript)?;
-    Ok(ClientState::ExpectServerHello(Box::new(ExpectServerHello {
-        config,
-        server_name,
-        session_id,
-        shares,
-        hello,
-        transcript,
-        retried_suite: None,
-        sent_ccs: false,
-    })))
+    Ok(ClientState::ExpectServerHello(Box::new(
+        ExpectServerHello {
+            config,
+            server_name,
+            session_id,
+            shares,
+            hello,
+            transcript,
+            retried_suite: None,
+            sent_ccs: false,
+        },
+    )))
 }
 
 fn share_entries(shares: &[Box<dyn ActiveKeyExchange>]) -> Vec<KeyShareEntry> {
@@ -235,7 +244,11 @@ fn share_entries(shares: &[Box<dyn ActiveKeyExchange>]) -> Vec<KeyShareEntry> {
         .collect()
 }
 
-fn send_client_hello(cx: &mut Context<'_>, hello: &ClientHello, transcript: &mut Transcript) -> Result<(), Error> {
+fn send_client_hello(
+    cx: &mut Context<'_>,
+    hello: &ClientHello,
+    transcript: &mut Transcript,
+) -> Result<(), Error> {
     let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
     transcript.add(&encoded);
     cx.send_handshake(&encoded)?;
@@ -254,7 +267,9 @@ fn check_server_extensions(
             return Err(PeerMisbehaved::UnsolicitedExtension.into());
         }
         if !allowed_here.contains(typ) {
-            return Err(InvalidMessage::IllegalValue("extension not allowed in this message").into());
+            return Err(
+                InvalidMessage::IllegalValue("extension not allowed in this message").into(),
+            );
         }
     }
     Ok(())
@@ -270,7 +285,11 @@ fn offered_extension_types(hello: &ClientHello) -> Vec<ExtensionType> {
 }
 
 impl ExpectServerHello {
-    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let sh = ServerHello::read(msg.body)?;
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
             return Err(PeerIncompatible::NoCommonVersion.into());
@@ -306,17 +325,29 @@ impl ExpectServerHello {
         if sh.is_retry_request() {
             check_server_extensions(
                 &sh.extensions.order,
-                &[ExtensionType::SupportedVersions, ExtensionType::KeyShare, ExtensionType::Cookie],
+                &[
+                    ExtensionType::SupportedVersions,
+                    ExtensionType::KeyShare,
+                    ExtensionType::Cookie,
+                ],
                 &[&offered[..], &[ExtensionType::Cookie]].concat(),
             )?;
             return self.handle_retry(cx, sh, suite, msg);
         }
         check_server_extensions(
             &sh.extensions.order,
-            &[ExtensionType::SupportedVersions, ExtensionType::KeyShare, ExtensionType::PreSharedKey],
+            &[
+                ExtensionType::SupportedVersions,
+                ExtensionType::KeyShare,
+                ExtensionType::PreSharedKey,
+            ],
             &offered,
         )?;
-        let share = sh.extensions.key_share.as_ref().ok_or(PeerMisbehaved::MissingKeyShare)?;
+        let share = sh
+            .extensions
+            .key_share
+            .as_ref()
+            .ok_or(PeerMisbehaved::MissingKeyShare)?;
         let position = self
             .shares
             .iter()
@@ -324,11 +355,17 @@ impl ExpectServerHello {
             .ok_or(PeerMisbehaved::SelectedUnofferedGroup)?;
         let kx = self.shares.swap_remove(position);
         let group = kx.group();
-        let shared = kx.complete(&share.public).map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+        let shared = kx
+            .complete(&share.public)
+            .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
 
         let provider = self.config.common.provider.clone();
-        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
-        let hkdf = provider.hkdf(suite.hash).ok_or(Error::Internal("suite hkdf missing"))?;
+        let hash = provider
+            .hash(suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
+        let hkdf = provider
+            .hkdf(suite.hash)
+            .ok_or(Error::Internal("suite hkdf missing"))?;
         self.transcript.start_hash(&**hash);
         self.transcript.add(msg.encoded);
 
@@ -338,26 +375,38 @@ impl ExpectServerHello {
         let hello_hash = self.transcript.current_hash()?;
         let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
         let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
-        cx.record.set_read(tls13_record_keys(&provider, &schedule, suite, &server_secret)?);
+        cx.record.set_read(tls13_record_keys(
+            &provider,
+            &schedule,
+            suite,
+            &server_secret,
+        )?);
         if self.config.middlebox_compat && !self.sent_ccs {
             cx.send_change_cipher_spec();
             self.sent_ccs = true;
         }
-        cx.record.set_write(tls13_record_keys(&provider, &schedule, suite, &client_secret)?);
+        cx.record.set_write(tls13_record_keys(
+            &provider,
+            &schedule,
+            suite,
+            &client_secret,
+        )?);
 
         cx.negotiated.version = Some(ProtocolVersion::TLSv1_3);
         cx.negotiated.suite = Some(suite);
         cx.negotiated.group = Some(group);
-        Ok(State::Client(ClientState::ExpectEncryptedExtensions(Box::new(Handshake13 {
-            offered_alpn: self.hello.extensions.alpn.is_some(),
-            config: self.config,
-            server_name: self.server_name,
-            suite,
-            schedule,
-            transcript: self.transcript,
-            client_secret,
-            server_secret,
-        }))))
+        Ok(State::Client(ClientState::ExpectEncryptedExtensions(
+            Box::new(Handshake13 {
+                offered_alpn: self.hello.extensions.alpn.is_some(),
+                config: self.config,
+                server_name: self.server_name,
+                suite,
+                schedule,
+                transcript: self.transcript,
+                client_secret,
+                server_secret,
+            }),
+        )))
     }
 
     fn handle_retry(
@@ -377,14 +426,23 @@ impl ExpectServerHello {
         }
         let provider = self.config.common.provider.clone();
         if let Some(group) = ext.selected_group {
-            let offered = self.hello.extensions.supported_groups.as_deref().unwrap_or(&[]);
+            let offered = self
+                .hello
+                .extensions
+                .supported_groups
+                .as_deref()
+                .unwrap_or(&[]);
             if !offered.contains(&group) || self.shares.iter().any(|s| s.group() == group) {
                 return Err(PeerMisbehaved::IllegalHelloRetryRequest.into());
             }
-            let kx = provider.group(group).ok_or(PeerMisbehaved::SelectedUnofferedGroup)?;
+            let kx = provider
+                .group(group)
+                .ok_or(PeerMisbehaved::SelectedUnofferedGroup)?;
             self.shares = vec![kx.start(&*provider.random)?];
         }
-        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let hash = provider
+            .hash(suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
         self.transcript.roll_up_for_retry(&**hash);
         self.transcript.add(msg.encoded);
         self.retried_suite = Some(suite);
@@ -403,7 +461,11 @@ impl ExpectServerHello {
 }
 
 impl Handshake13 {
-    fn handle_encrypted_extensions(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle_encrypted_extensions(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let ee = EncryptedExtensions::read(msg.body)?;
         let common = &self.config.common;
         let mut offered = vec![ExtensionType::SupportedGroups];
@@ -427,7 +489,10 @@ impl Handshake13 {
         ];
         for typ in &ee.order {
             if !allowed.contains(typ) && typ.name().is_some() {
-                return Err(InvalidMessage::IllegalValue("extension not allowed in EncryptedExtensions").into());
+                return Err(InvalidMessage::IllegalValue(
+                    "extension not allowed in EncryptedExtensions",
+                )
+                .into());
             }
             if !offered.contains(typ) {
                 return Err(PeerMisbehaved::UnsolicitedExtension.into());
@@ -448,16 +513,23 @@ impl Handshake13 {
         Ok(State::Client(ClientState::ExpectCertificateOrRequest(self)))
     }
 
-    fn handle_certificate_request(mut self: Box<Self>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle_certificate_request(
+        mut self: Box<Self>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let request = CertificateRequest13::read(msg.body)?;
         if !request.context.is_empty() {
-            return Err(InvalidMessage::IllegalValue("handshake CertificateRequest with context").into());
+            return Err(
+                InvalidMessage::IllegalValue("handshake CertificateRequest with context").into(),
+            );
         }
         self.transcript.add(msg.encoded);
-        Ok(State::Client(ClientState::ExpectCertificate(Box::new(ExpectCertificate {
-            hs: *self,
-            request: Some(request),
-        }))))
+        Ok(State::Client(ClientState::ExpectCertificate(Box::new(
+            ExpectCertificate {
+                hs: *self,
+                request: Some(request),
+            },
+        ))))
     }
 }
 
@@ -492,11 +564,13 @@ impl ExpectCertificate {
             return Err(result_to_error(result).into());
         }
         self.hs.transcript.add(msg.encoded);
-        Ok(State::Client(ClientState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
-            hs: self.hs,
-            request: self.request,
-            chain,
-        }))))
+        Ok(State::Client(ClientState::ExpectCertificateVerify(
+            Box::new(ExpectCertificateVerify {
+                hs: self.hs,
+                request: self.request,
+                chain,
+            }),
+        )))
     }
 }
 
@@ -520,28 +594,48 @@ pub(crate) fn verify_peer_signature(
 }
 
 impl ExpectCertificateVerify {
-    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let hash = self.hs.transcript.current_hash()?;
-        let scheme = verify_peer_signature(&self.hs.config.common, &self.chain[0], hash.as_ref(), true, msg.body)?;
+        let scheme = verify_peer_signature(
+            &self.hs.config.common,
+            &self.chain[0],
+            hash.as_ref(),
+            true,
+            msg.body,
+        )?;
         cx.negotiated.peer_signature_scheme = Some(scheme);
         self.hs.transcript.add(msg.encoded);
-        Ok(State::Client(ClientState::ExpectFinished(Box::new(ExpectFinished {
-            hs: self.hs,
-            request: self.request,
-        }))))
+        Ok(State::Client(ClientState::ExpectFinished(Box::new(
+            ExpectFinished {
+                hs: self.hs,
+                request: self.request,
+            },
+        ))))
     }
 }
 
 impl ExpectFinished {
-    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let hs = &mut self.hs;
         let hash = hs.transcript.current_hash()?;
-        let expected = hs.schedule.finished_verify_data(&hs.server_secret, hash.as_ref())?;
+        let expected = hs
+            .schedule
+            .finished_verify_data(&hs.server_secret, hash.as_ref())?;
         check_finished(&expected, msg.body)?;
         hs.transcript.add(msg.encoded);
 
         let provider = hs.config.common.provider.clone();
-        let sha = provider.hash(hs.suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let sha = provider
+            .hash(hs.suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
         hs.schedule.advance(sha.hash(&[]).as_ref(), None)?;
         let server_finished_hash = hs.transcript.current_hash()?;
         let traffic = Traffic13::new(
@@ -549,9 +643,12 @@ impl ExpectFinished {
             hs.suite,
             provider.clone(),
             true,
-            hs.schedule.derive(b"c ap traffic", server_finished_hash.as_ref())?,
-            hs.schedule.derive(b"s ap traffic", server_finished_hash.as_ref())?,
-            hs.schedule.derive(b"exp master", server_finished_hash.as_ref())?,
+            hs.schedule
+                .derive(b"c ap traffic", server_finished_hash.as_ref())?,
+            hs.schedule
+                .derive(b"s ap traffic", server_finished_hash.as_ref())?,
+            hs.schedule
+                .derive(b"exp master", server_finished_hash.as_ref())?,
         );
         cx.record.set_read(traffic.read_protection()?);
         *cx.application_keys_ready = true;
@@ -567,7 +664,11 @@ impl ExpectFinished {
                 .filter(|s| s.usable_in_tls13_handshake())
                 .map(|scheme| (ck, scheme))
         });
-        send_certificate(cx, &mut self.hs.transcript, chosen.as_ref().map(|(ck, _)| &**ck))?;
+        send_certificate(
+            cx,
+            &mut self.hs.transcript,
+            chosen.as_ref().map(|(ck, _)| &**ck),
+        )?;
         let Some((certified, scheme)) = chosen else {
             return finish_client_flight(cx, self.hs, None, traffic);
         };
@@ -575,13 +676,13 @@ impl ExpectFinished {
         let message = certificate_verify_message(false, hash.as_ref());
         match start_sign(cx, &certified.key, scheme, message)? {
             SignStep::Done(sig) => finish_client_flight(cx, self.hs, Some((scheme, sig)), traffic),
-            SignStep::Paused => Ok(State::Client(ClientState::SigningCertificateVerify(Box::new(
-                SigningCertificateVerify {
+            SignStep::Paused => Ok(State::Client(ClientState::SigningCertificateVerify(
+                Box::new(SigningCertificateVerify {
                     hs: self.hs,
                     scheme,
                     traffic,
-                },
-            )))),
+                }),
+            ))),
         }
     }
 }
@@ -627,13 +728,20 @@ fn finish_client_flight(
         cx.negotiated.client_authenticated = true;
     }
     let hash = hs.transcript.current_hash()?;
-    let verify_data = hs.schedule.finished_verify_data(&hs.client_secret, hash.as_ref())?;
-    let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(verify_data.as_ref()));
+    let verify_data = hs
+        .schedule
+        .finished_verify_data(&hs.client_secret, hash.as_ref())?;
+    let encoded = encode(HandshakeType::Finished, |o| {
+        o.extend_from_slice(verify_data.as_ref())
+    });
     hs.transcript.add(&encoded);
     cx.send_handshake(&encoded)?;
     let resumption_hash = hs.transcript.current_hash()?;
     let mut traffic = traffic;
-    traffic.set_resumption_secret(hs.schedule.derive(b"res master", resumption_hash.as_ref())?);
+    traffic.set_resumption_secret(
+        hs.schedule
+            .derive(b"res master", resumption_hash.as_ref())?,
+    );
     cx.record.set_write(traffic.write_protection()?);
     Ok(State::Traffic(Box::new(traffic)))
 }

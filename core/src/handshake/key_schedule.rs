@@ -128,8 +128,13 @@ impl KeySchedule {
         base_key: &Secret,
         transcript_hash: &[u8],
     ) -> Result<Secret, Error> {
-        let finished_key =
-            expand_label_secret(&*self.hkdf, self.prefix, base_key.as_ref(), b"finished", &[])?;
+        let finished_key = expand_label_secret(
+            &*self.hkdf,
+            self.prefix,
+            base_key.as_ref(),
+            b"finished",
+            &[],
+        )?;
         Ok(self.hkdf.hmac(finished_key.as_ref(), transcript_hash))
     }
 

@@ -79,7 +79,12 @@ impl Context<'_> {
     /// A plaintext ChangeCipherSpec (middlebox compatibility), whatever the
     /// current write protection.
     pub fn send_change_cipher_spec(&mut self) {
-        crate::record::put_header(self.tx, ContentType::ChangeCipherSpec, ProtocolVersion::TLSv1_2, 1);
+        crate::record::put_header(
+            self.tx,
+            ContentType::ChangeCipherSpec,
+            ProtocolVersion::TLSv1_2,
+            1,
+        );
         self.tx.extend_from_slice(&[1]);
     }
 

@@ -12,13 +12,19 @@ use super::client13::{send_certificate, verify_peer_signature};
 use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
-use super::{certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep};
+use super::{
+    certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep,
+};
 use crate::config::{CertifiedKey, ClientHelloInfo, ServerConfig};
 use crate::conn::{OperationResult, State};
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-use crate::msgs::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
+use crate::msgs::enums::{
+    ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use crate::msgs::extensions::{EncryptedExtensions, KeyShareEntry, ServerHelloExtensions};
-use crate::msgs::handshake::{encode_handshake, Certificate13, CertificateRequest13, CertificateVerify};
+use crate::msgs::handshake::{
+    encode_handshake, Certificate13, CertificateRequest13, CertificateVerify,
+};
 use crate::msgs::hello::{ClientHello, ServerHello, SessionId, HELLO_RETRY_REQUEST_RANDOM};
 use crate::suites::SuiteInfo;
 use crate::transport::HandshakeMessage;
@@ -75,7 +81,12 @@ pub(crate) enum ServerState {
 
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<ServerState, Error> {
     config.common.validate()?;
-    Ok(ServerState::ExpectClientHello(Box::new(ExpectClientHello { config, retry: None })))
+    Ok(ServerState::ExpectClientHello(Box::new(
+        ExpectClientHello {
+            config,
+            retry: None,
+        },
+    )))
 }
 
 fn encode(typ: HandshakeType, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
@@ -99,8 +110,12 @@ impl ServerState {
         let name = self.name();
         match (self, msg.typ) {
             (Self::ExpectClientHello(s), HandshakeType::ClientHello) => s.handle(cx, msg),
-            (Self::ExpectCertificate(s), HandshakeType::Certificate) => s.handle_certificate(cx, msg),
-            (Self::ExpectCertificateVerify(s), HandshakeType::CertificateVerify) => s.handle(cx, msg),
+            (Self::ExpectCertificate(s), HandshakeType::Certificate) => {
+                s.handle_certificate(cx, msg)
+            }
+            (Self::ExpectCertificateVerify(s), HandshakeType::CertificateVerify) => {
+                s.handle(cx, msg)
+            }
             (Self::ExpectFinished(s), HandshakeType::Finished) => s.handle_finished(cx, msg),
             (_, typ) => Err(Error::UnexpectedMessage {
                 state: name,
@@ -114,7 +129,14 @@ impl ServerState {
         match (self, result) {
             (Self::SigningCertificateVerify(s), OperationResult::Signature(sig)) => {
                 let sig = sig?;
-                finish_server_flight(cx, s.hs, s.server_secret, s.scheme, sig, s.requested_client_cert)
+                finish_server_flight(
+                    cx,
+                    s.hs,
+                    s.server_secret,
+                    s.scheme,
+                    sig,
+                    s.requested_client_cert,
+                )
             }
             _ => Err(ApiMisuse::WrongOperationResult.into()),
         }
@@ -123,7 +145,8 @@ impl ServerState {
 
 /// ASCII DNS name from server_name, or an error for garbage.
 fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
-    let name = core::str::from_utf8(raw).map_err(|_| InvalidMessage::IllegalValue("server_name not UTF-8"))?;
+    let name = core::str::from_utf8(raw)
+        .map_err(|_| InvalidMessage::IllegalValue("server_name not UTF-8"))?;
     let valid = name.len() <= 253
         && !name.ends_with('.')
         && name
@@ -136,18 +159,28 @@ fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
 }
 
 impl ExpectClientHello {
-    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let hello = ClientHello::read(msg.body, false)?;
         let config = self.config.clone();
         let common = &config.common;
         let provider = common.provider.clone();
 
-        let versions = hello.extensions.supported_versions.as_deref().unwrap_or(&[]);
+        let versions = hello
+            .extensions
+            .supported_versions
+            .as_deref()
+            .unwrap_or(&[]);
         if !versions.contains(&ProtocolVersion::TLSv1_3) {
             return Err(PeerIncompatible::NoCommonVersion.into());
         }
         if hello.compression_methods != [0] {
-            return Err(InvalidMessage::IllegalValue("TLS 1.3 ClientHello offers compression").into());
+            return Err(
+                InvalidMessage::IllegalValue("TLS 1.3 ClientHello offers compression").into(),
+            );
         }
         if let Some(retry) = &self.retry {
             if hello.session_id != retry.session_id {
@@ -158,7 +191,9 @@ impl ExpectClientHello {
         // Cipher suite.
         let ours = common.usable_suites();
         let suite = if config.prefer_server_suite_order {
-            ours.iter().find(|s| hello.cipher_suites.contains(&s.suite)).copied()
+            ours.iter()
+                .find(|s| hello.cipher_suites.contains(&s.suite))
+                .copied()
         } else {
             hello
                 .cipher_suites
@@ -190,7 +225,10 @@ impl ExpectClientHello {
             .ok_or(PeerIncompatible::MissingExtension("key_share"))?;
         for share in shares {
             if !client_groups.contains(&share.group) {
-                return Err(InvalidMessage::IllegalValue("key share for a group not in supported_groups").into());
+                return Err(InvalidMessage::IllegalValue(
+                    "key share for a group not in supported_groups",
+                )
+                .into());
             }
         }
 
@@ -269,8 +307,12 @@ impl ExpectClientHello {
             .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
 
         // Transcript: ClientHello1 rolled up by the retry, if any.
-        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
-        let hkdf = provider.hkdf(suite.hash).ok_or(Error::Internal("suite hkdf missing"))?;
+        let hash = provider
+            .hash(suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
+        let hkdf = provider
+            .hkdf(suite.hash)
+            .ok_or(Error::Internal("suite hkdf missing"))?;
         let (mut transcript, mut sent_ccs) = match self.retry.take() {
             Some(retry) => (retry.transcript, retry.sent_ccs),
             None => {
@@ -290,7 +332,9 @@ impl ExpectClientHello {
             group: share.group,
             public: kx.public_key().to_vec(),
         };
-        let shared = kx.complete(&share.public).map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
+        let shared = kx
+            .complete(&share.public)
+            .map_err(|_| PeerMisbehaved::InvalidKeyShare)?;
 
         let mut random = [0u8; 32];
         provider.random.fill(&mut random)?;
@@ -321,8 +365,18 @@ impl ExpectClientHello {
         let hello_hash = transcript.current_hash()?;
         let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
         let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
-        cx.record.set_write(tls13_record_keys(&provider, &schedule, suite, &server_secret)?);
-        cx.record.set_read(tls13_record_keys(&provider, &schedule, suite, &client_secret)?);
+        cx.record.set_write(tls13_record_keys(
+            &provider,
+            &schedule,
+            suite,
+            &server_secret,
+        )?);
+        cx.record.set_read(tls13_record_keys(
+            &provider,
+            &schedule,
+            suite,
+            &client_secret,
+        )?);
 
         cx.negotiated.version = Some(ProtocolVersion::TLSv1_3);
         cx.negotiated.suite = Some(suite);
@@ -376,7 +430,14 @@ impl ExpectClientHello {
             transcript,
             client_secret,
         };
-        sign_and_finish(cx, hs, server_secret, &certified, scheme, requested_client_cert)
+        sign_and_finish(
+            cx,
+            hs,
+            server_secret,
+            &certified,
+            scheme,
+            requested_client_cert,
+        )
     }
 
     fn send_retry(
@@ -396,7 +457,9 @@ impl ExpectClientHello {
         } else {
             None
         };
-        let hash = provider.hash(suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+        let hash = provider
+            .hash(suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
         let mut transcript = Transcript::new();
         transcript.start_hash(&**hash);
         transcript.add(msg.encoded);
@@ -446,15 +509,17 @@ fn sign_and_finish(
     let hash = hs.transcript.current_hash()?;
     let message = certificate_verify_message(true, hash.as_ref());
     match start_sign(cx, &certified.key, scheme, message)? {
-        SignStep::Done(sig) => finish_server_flight(cx, hs, server_secret, scheme, sig, requested_client_cert),
-        SignStep::Paused => Ok(State::Server(ServerState::SigningCertificateVerify(Box::new(
-            SigningCertificateVerify {
+        SignStep::Done(sig) => {
+            finish_server_flight(cx, hs, server_secret, scheme, sig, requested_client_cert)
+        }
+        SignStep::Paused => Ok(State::Server(ServerState::SigningCertificateVerify(
+            Box::new(SigningCertificateVerify {
                 hs,
                 server_secret,
                 scheme,
                 requested_client_cert,
-            },
-        )))),
+            }),
+        ))),
     }
 }
 
@@ -473,13 +538,19 @@ fn finish_server_flight(
     cx.send_handshake(&encoded)?;
 
     let hash = hs.transcript.current_hash()?;
-    let verify_data = hs.schedule.finished_verify_data(&server_secret, hash.as_ref())?;
-    let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(verify_data.as_ref()));
+    let verify_data = hs
+        .schedule
+        .finished_verify_data(&server_secret, hash.as_ref())?;
+    let encoded = encode(HandshakeType::Finished, |o| {
+        o.extend_from_slice(verify_data.as_ref())
+    });
     hs.transcript.add(&encoded);
     cx.send_handshake(&encoded)?;
 
     let provider = hs.config.common.provider.clone();
-    let sha = provider.hash(hs.suite.hash).ok_or(Error::Internal("suite hash missing"))?;
+    let sha = provider
+        .hash(hs.suite.hash)
+        .ok_or(Error::Internal("suite hash missing"))?;
     hs.schedule.advance(sha.hash(&[]).as_ref(), None)?;
     let finished_hash = hs.transcript.current_hash()?;
     let traffic = Traffic13::new(
@@ -487,8 +558,10 @@ fn finish_server_flight(
         hs.suite,
         provider,
         false,
-        hs.schedule.derive(b"c ap traffic", finished_hash.as_ref())?,
-        hs.schedule.derive(b"s ap traffic", finished_hash.as_ref())?,
+        hs.schedule
+            .derive(b"c ap traffic", finished_hash.as_ref())?,
+        hs.schedule
+            .derive(b"s ap traffic", finished_hash.as_ref())?,
         hs.schedule.derive(b"exp master", finished_hash.as_ref())?,
     );
     cx.record.set_write(traffic.write_protection()?);
@@ -501,7 +574,11 @@ fn finish_server_flight(
 }
 
 impl ExpectClientData {
-    fn handle_certificate(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle_certificate(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let cert = Certificate13::read(msg.body)?;
         if !cert.context.is_empty() {
             return Err(InvalidMessage::IllegalValue("client Certificate with context").into());
@@ -532,20 +609,33 @@ impl ExpectClientData {
         if common.verify_mode == VerifyMode::Required && !result.is_ok() {
             return Err(result_to_error(result).into());
         }
-        Ok(State::Server(ServerState::ExpectCertificateVerify(Box::new(ExpectCertificateVerify {
-            inner: *self,
-            chain,
-        }))))
+        Ok(State::Server(ServerState::ExpectCertificateVerify(
+            Box::new(ExpectCertificateVerify {
+                inner: *self,
+                chain,
+            }),
+        )))
     }
 
-    fn handle_finished(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle_finished(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let hash = self.hs.transcript.current_hash()?;
-        let expected = self.hs.schedule.finished_verify_data(&self.hs.client_secret, hash.as_ref())?;
+        let expected = self
+            .hs
+            .schedule
+            .finished_verify_data(&self.hs.client_secret, hash.as_ref())?;
         check_finished(&expected, msg.body)?;
         self.hs.transcript.add(msg.encoded);
         let resumption_hash = self.hs.transcript.current_hash()?;
         let mut traffic = self.traffic;
-        traffic.set_resumption_secret(self.hs.schedule.derive(b"res master", resumption_hash.as_ref())?);
+        traffic.set_resumption_secret(
+            self.hs
+                .schedule
+                .derive(b"res master", resumption_hash.as_ref())?,
+        );
         cx.record.set_read(traffic.read_protection()?);
         *cx.application_keys_ready = true;
         Ok(State::Traffic(Box::new(traffic)))
@@ -553,13 +643,25 @@ impl ExpectClientData {
 }
 
 impl ExpectCertificateVerify {
-    fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<State, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
         let hs = &mut self.inner.hs;
         let hash = hs.transcript.current_hash()?;
-        let scheme = verify_peer_signature(&hs.config.common, &self.chain[0], hash.as_ref(), false, msg.body)?;
+        let scheme = verify_peer_signature(
+            &hs.config.common,
+            &self.chain[0],
+            hash.as_ref(),
+            false,
+            msg.body,
+        )?;
         cx.negotiated.peer_signature_scheme = Some(scheme);
         cx.negotiated.client_authenticated = true;
         hs.transcript.add(msg.encoded);
-        Ok(State::Server(ServerState::ExpectFinished(Box::new(self.inner))))
+        Ok(State::Server(ServerState::ExpectFinished(Box::new(
+            self.inner,
+        ))))
     }
 }

@@ -71,26 +71,54 @@ impl Traffic13 {
     }
 
     pub fn read_protection(&self) -> Result<Protection, Error> {
-        self.protection(if self.is_client { &self.server_secret } else { &self.client_secret })
+        self.protection(if self.is_client {
+            &self.server_secret
+        } else {
+            &self.client_secret
+        })
     }
 
     pub fn write_protection(&self) -> Result<Protection, Error> {
-        self.protection(if self.is_client { &self.client_secret } else { &self.server_secret })
+        self.protection(if self.is_client {
+            &self.client_secret
+        } else {
+            &self.server_secret
+        })
     }
 
     fn next_secret(&self, secret: &Secret) -> Result<Secret, Error> {
-        Ok(expand_label_secret(&*self.hkdf, LabelPrefix::Tls13, secret.as_ref(), b"traffic upd", &[])?)
+        Ok(expand_label_secret(
+            &*self.hkdf,
+            LabelPrefix::Tls13,
+            secret.as_ref(),
+            b"traffic upd",
+            &[],
+        )?)
     }
 
     fn update_read(&mut self) -> Result<Protection, Error> {
-        let secret = if self.is_client { &mut self.server_secret } else { &mut self.client_secret };
-        let next = expand_label_secret(&*self.hkdf, LabelPrefix::Tls13, secret.as_ref(), b"traffic upd", &[])?;
+        let secret = if self.is_client {
+            &mut self.server_secret
+        } else {
+            &mut self.client_secret
+        };
+        let next = expand_label_secret(
+            &*self.hkdf,
+            LabelPrefix::Tls13,
+            secret.as_ref(),
+            b"traffic upd",
+            &[],
+        )?;
         *secret = next;
         self.read_protection()
     }
 
     fn update_write(&mut self) -> Result<Protection, Error> {
-        let current = if self.is_client { &self.client_secret } else { &self.server_secret };
+        let current = if self.is_client {
+            &self.client_secret
+        } else {
+            &self.server_secret
+        };
         let next = self.next_secret(current)?;
         if self.is_client {
             self.client_secret = next;
@@ -106,20 +134,30 @@ impl Traffic13 {
     }
 
     /// Sends a KeyUpdate and switches our write keys.
-    pub fn send_key_update(&mut self, cx: &mut Context<'_>, request_peer: bool) -> Result<(), Error> {
+    pub fn send_key_update(
+        &mut self,
+        cx: &mut Context<'_>,
+        request_peer: bool,
+    ) -> Result<(), Error> {
         let request = if request_peer {
             KeyUpdateRequest::UpdateRequested
         } else {
             KeyUpdateRequest::UpdateNotRequested
         };
         let mut encoded = Vec::with_capacity(5);
-        encode_handshake(&mut encoded, HandshakeType::KeyUpdate, |o| o.push(request.0));
+        encode_handshake(&mut encoded, HandshakeType::KeyUpdate, |o| {
+            o.push(request.0)
+        });
         cx.record.write(cx.tx, ContentType::Handshake, &encoded)?;
         cx.record.set_write(self.update_write()?);
         Ok(())
     }
 
-    pub fn handle(mut self: Box<Self>, cx: &mut Context<'_>, msg: HandshakeMessage<'_>) -> Result<Box<Self>, Error> {
+    pub fn handle(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<Box<Self>, Error> {
         match msg.typ {
             HandshakeType::KeyUpdate => {
                 let request = read_key_update(msg.body)?;
@@ -147,15 +185,33 @@ impl Traffic13 {
     }
 
     /// RFC 8446 7.5 exporter.
-    pub fn export_keying_material(&self, out: &mut [u8], label: &[u8], context: Option<&[u8]>) -> Result<(), Error> {
+    pub fn export_keying_material(
+        &self,
+        out: &mut [u8],
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<(), Error> {
         let hash = self
             .provider
             .hash(self.suite.hash)
             .ok_or(Error::Internal("suite hash missing"))?;
         let empty = hash.hash(&[]);
-        let secret = expand_label_secret(&*self.hkdf, LabelPrefix::Tls13, self.exporter_secret.as_ref(), label, empty.as_ref())?;
+        let secret = expand_label_secret(
+            &*self.hkdf,
+            LabelPrefix::Tls13,
+            self.exporter_secret.as_ref(),
+            label,
+            empty.as_ref(),
+        )?;
         let context_hash = hash.hash(context.unwrap_or(&[]));
-        expand_label(&*self.hkdf, LabelPrefix::Tls13, secret.as_ref(), b"exporter", context_hash.as_ref(), out)?;
+        expand_label(
+            &*self.hkdf,
+            LabelPrefix::Tls13,
+            secret.as_ref(),
+            b"exporter",
+            context_hash.as_ref(),
+            out,
+        )?;
         Ok(())
     }
 }

@@ -56,7 +56,9 @@ impl Transcript {
     pub fn current_hash(&self) -> Result<HashOutput, Error> {
         match self {
             Transcript::Hashing(ctx) => Ok(ctx.current()),
-            Transcript::Buffered(_) => Err(Error::Internal("transcript hash before suite selection")),
+            Transcript::Buffered(_) => {
+                Err(Error::Internal("transcript hash before suite selection"))
+            }
         }
     }
 }

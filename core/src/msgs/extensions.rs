@@ -97,7 +97,9 @@ fn read_server_name_list(mut body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage
         let name = list.vec_u16()?;
         if name_type == 0 {
             if host.is_some() {
-                return Err(InvalidMessage::IllegalValue("two host names in server_name"));
+                return Err(InvalidMessage::IllegalValue(
+                    "two host names in server_name",
+                ));
             }
             if name.is_empty() {
                 return Err(InvalidMessage::EmptyVector);
@@ -105,7 +107,9 @@ fn read_server_name_list(mut body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage
             host = Some(name.to_vec());
         }
     }
-    host.ok_or(InvalidMessage::IllegalValue("server_name without host_name"))
+    host.ok_or(InvalidMessage::IllegalValue(
+        "server_name without host_name",
+    ))
 }
 
 fn read_alpn_list(mut body: Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
@@ -281,7 +285,9 @@ impl ClientExtensions {
                 write_ext(out, ExtensionType::MaxFragmentLength, |o| o.put_u8(code));
             }
             if let Some(info) = &self.renegotiation_info {
-                write_ext(out, ExtensionType::RenegotiationInfo, |o| put_vec_u8(o, info));
+                write_ext(out, ExtensionType::RenegotiationInfo, |o| {
+                    put_vec_u8(o, info)
+                });
             }
             if let Some(groups) = &self.supported_groups {
                 write_ext(out, ExtensionType::SupportedGroups, |o| {
@@ -289,7 +295,9 @@ impl ClientExtensions {
                 });
             }
             if let Some(formats) = &self.ec_point_formats {
-                write_ext(out, ExtensionType::EcPointFormats, |o| put_vec_u8(o, formats));
+                write_ext(out, ExtensionType::EcPointFormats, |o| {
+                    put_vec_u8(o, formats)
+                });
             }
             if let Some(ticket) = &self.session_ticket {
                 write_ext(out, ExtensionType::SessionTicket, |o| o.put_slice(ticket));
@@ -327,7 +335,9 @@ impl ClientExtensions {
                 write_ext(out, ExtensionType::Cookie, |o| put_vec_u16(o, cookie));
             }
             if let Some(modes) = &self.psk_key_exchange_modes {
-                write_ext(out, ExtensionType::PskKeyExchangeModes, |o| put_vec_u8(o, modes));
+                write_ext(out, ExtensionType::PskKeyExchangeModes, |o| {
+                    put_vec_u8(o, modes)
+                });
             }
             if let Some(limit) = self.record_size_limit {
                 write_ext(out, ExtensionType::RecordSizeLimit, |o| o.put_u16(limit));
@@ -435,19 +445,25 @@ impl ServerHelloExtensions {
                 write_ext(out, ExtensionType::PreSharedKey, |o| o.put_u16(psk));
             }
             if let Some(version) = self.supported_version {
-                write_ext(out, ExtensionType::SupportedVersions, |o| o.put_u16(version.0));
+                write_ext(out, ExtensionType::SupportedVersions, |o| {
+                    o.put_u16(version.0)
+                });
             }
             if let Some(cookie) = &self.cookie {
                 write_ext(out, ExtensionType::Cookie, |o| put_vec_u16(o, cookie));
             }
             if let Some(info) = &self.renegotiation_info {
-                write_ext(out, ExtensionType::RenegotiationInfo, |o| put_vec_u8(o, info));
+                write_ext(out, ExtensionType::RenegotiationInfo, |o| {
+                    put_vec_u8(o, info)
+                });
             }
             if let Some(code) = self.max_fragment_length {
                 write_ext(out, ExtensionType::MaxFragmentLength, |o| o.put_u8(code));
             }
             if let Some(formats) = &self.ec_point_formats {
-                write_ext(out, ExtensionType::EcPointFormats, |o| put_vec_u8(o, formats));
+                write_ext(out, ExtensionType::EcPointFormats, |o| {
+                    put_vec_u8(o, formats)
+                });
             }
             if self.session_ticket {
                 write_ext(out, ExtensionType::SessionTicket, |_| {});
@@ -470,7 +486,9 @@ impl ServerHelloExtensions {
 fn read_single_alpn(body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
     let mut list = read_alpn_list(body)?;
     if list.len() != 1 {
-        return Err(InvalidMessage::IllegalValue("server selected several ALPN protocols"));
+        return Err(InvalidMessage::IllegalValue(
+            "server selected several ALPN protocols",
+        ));
     }
     Ok(list.remove(0))
 }

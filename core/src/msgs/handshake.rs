@@ -2,11 +2,13 @@
 
 use alloc::vec::Vec;
 
-use crate::codec::{put_prefixed, put_vec_u16, put_vec_u24, put_vec_u8, LengthPrefix, Reader, Writer};
+use crate::codec::{
+    put_prefixed, put_vec_u16, put_vec_u24, put_vec_u8, LengthPrefix, Reader, Writer,
+};
 use crate::error::InvalidMessage;
+use crate::msgs::enums::ExtensionType;
 use crate::msgs::enums::{HandshakeType, KeyUpdateRequest, SignatureScheme};
 use crate::msgs::extensions::{check_extension_list, for_each_extension};
-use crate::msgs::enums::ExtensionType;
 
 /// Size of the TLS handshake header: type (1) and length (3).
 pub const HANDSHAKE_HEADER_LEN: usize = 4;
@@ -119,7 +121,9 @@ impl CertificateRequest13 {
         })?;
         r.expect_empty()?;
         if !have_sigalgs {
-            return Err(InvalidMessage::IllegalValue("CertificateRequest without signature_algorithms"));
+            return Err(InvalidMessage::IllegalValue(
+                "CertificateRequest without signature_algorithms",
+            ));
         }
         Ok(req)
     }
@@ -207,7 +211,9 @@ impl NewSessionTicket13 {
         })?;
         r.expect_empty()?;
         if lifetime_secs > 604_800 {
-            return Err(InvalidMessage::IllegalValue("ticket lifetime over seven days"));
+            return Err(InvalidMessage::IllegalValue(
+                "ticket lifetime over seven days",
+            ));
         }
         Ok(Self {
             lifetime_secs,
@@ -258,8 +264,14 @@ mod tests {
         let msg = Certificate13 {
             context: vec![],
             entries: vec![
-                CertificateEntry { cert_der: vec![1, 2, 3], extensions: vec![] },
-                CertificateEntry { cert_der: vec![4; 40], extensions: vec![0, 5, 0, 0] },
+                CertificateEntry {
+                    cert_der: vec![1, 2, 3],
+                    extensions: vec![],
+                },
+                CertificateEntry {
+                    cert_der: vec![4; 40],
+                    extensions: vec![0, 5, 0, 0],
+                },
             ],
         };
         let mut bytes = Vec::new();

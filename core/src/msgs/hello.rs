@@ -29,7 +29,9 @@ pub struct SessionId {
 impl SessionId {
     pub fn new(bytes: &[u8]) -> Result<Self, InvalidMessage> {
         if bytes.len() > 32 {
-            return Err(InvalidMessage::IllegalValue("session id longer than 32 bytes"));
+            return Err(InvalidMessage::IllegalValue(
+                "session id longer than 32 bytes",
+            ));
         }
         let mut s = Self {
             len: bytes.len(),
@@ -75,7 +77,10 @@ impl ClientHello {
     pub fn read(body: &[u8], datagram: bool) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(body);
         let legacy_version = ProtocolVersion(r.u16()?);
-        let random = r.take(32)?.try_into().map_err(|_| InvalidMessage::Truncated)?;
+        let random = r
+            .take(32)?
+            .try_into()
+            .map_err(|_| InvalidMessage::Truncated)?;
         let session_id = SessionId::read(&mut r)?;
         let dtls_cookie = if datagram {
             Some(r.vec_u8()?.to_vec())
@@ -136,7 +141,10 @@ impl ServerHello {
     pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(body);
         let legacy_version = ProtocolVersion(r.u16()?);
-        let random: [u8; 32] = r.take(32)?.try_into().map_err(|_| InvalidMessage::Truncated)?;
+        let random: [u8; 32] = r
+            .take(32)?
+            .try_into()
+            .map_err(|_| InvalidMessage::Truncated)?;
         let session_id = SessionId::read(&mut r)?;
         let cipher_suite = CipherSuite(r.u16()?);
         let compression_method = r.u8()?;
@@ -207,7 +215,10 @@ mod tests {
         assert_eq!(parsed, ch);
         // Every strict prefix fails to parse, never panics.
         for cut in 0..bytes.len() {
-            assert!(ClientHello::read(&bytes[..cut], false).is_err(), "cut at {cut}");
+            assert!(
+                ClientHello::read(&bytes[..cut], false).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 

@@ -56,7 +56,12 @@ impl RecordHeader {
 }
 
 /// Writes a record header.
-pub fn put_header(out: &mut BytesMut, content_type: ContentType, version: ProtocolVersion, len: usize) {
+pub fn put_header(
+    out: &mut BytesMut,
+    content_type: ContentType,
+    version: ProtocolVersion,
+    len: usize,
+) {
     out.put_u8(content_type.0);
     out.put_u16(version.0);
     out.put_u16(len as u16);
@@ -87,7 +92,11 @@ pub(crate) struct RecordLayer {
 }
 
 impl RecordLayer {
-    pub fn new(max_fragment_out: usize, max_plaintext_in: usize, padding_granularity: usize) -> Self {
+    pub fn new(
+        max_fragment_out: usize,
+        max_plaintext_in: usize,
+        padding_granularity: usize,
+    ) -> Self {
         Self {
             read: Protection::Plaintext,
             write: Protection::Plaintext,
@@ -124,7 +133,12 @@ impl RecordLayer {
 
     /// Appends `payload` as one or more records of `content_type`,
     /// fragmenting to `max_fragment_out`.
-    pub fn write(&mut self, out: &mut BytesMut, content_type: ContentType, payload: &[u8]) -> Result<(), Error> {
+    pub fn write(
+        &mut self,
+        out: &mut BytesMut,
+        content_type: ContentType,
+        payload: &[u8],
+    ) -> Result<(), Error> {
         if payload.is_empty() {
             // Only application data may be empty; keep one empty record for it.
             return self.write_one(out, content_type, payload);
@@ -135,7 +149,12 @@ impl RecordLayer {
         Ok(())
     }
 
-    fn write_one(&mut self, out: &mut BytesMut, content_type: ContentType, fragment: &[u8]) -> Result<(), Error> {
+    fn write_one(
+        &mut self,
+        out: &mut BytesMut,
+        content_type: ContentType,
+        fragment: &[u8],
+    ) -> Result<(), Error> {
         match &mut self.write {
             Protection::Plaintext => {
                 out.reserve(RECORD_HEADER_LEN + fragment.len());
@@ -144,7 +163,11 @@ impl RecordLayer {
                 Ok(())
             }
             Protection::Tls13(keys) => {
-                let padding = padding_for(fragment.len() + 1, self.padding_granularity, self.max_fragment_out + 1);
+                let padding = padding_for(
+                    fragment.len() + 1,
+                    self.padding_granularity,
+                    self.max_fragment_out + 1,
+                );
                 keys.seal(out, content_type, fragment, padding)
             }
         }
@@ -152,7 +175,11 @@ impl RecordLayer {
 
     /// Opens one record in place. `record` holds header and body; on success
     /// returns the true content type and the plaintext range within `record`.
-    pub fn open(&mut self, header: &RecordHeader, record: &mut [u8]) -> Result<(ContentType, core::ops::Range<usize>), Error> {
+    pub fn open(
+        &mut self,
+        header: &RecordHeader,
+        record: &mut [u8],
+    ) -> Result<(ContentType, core::ops::Range<usize>), Error> {
         match &mut self.read {
             Protection::Plaintext => {
                 if header.length > self.max_plaintext_in {
@@ -190,8 +217,13 @@ mod tests {
         assert_eq!(RecordHeader::parse(&[22, 3, 3, 0]).unwrap(), None);
         assert!(RecordHeader::parse(&[99, 3, 3, 0, 1]).is_err());
         assert!(RecordHeader::parse(&[22, 4, 3, 0, 1]).is_err());
-        assert_eq!(RecordHeader::parse(&[23, 3, 3, 0x41, 0x01]).unwrap_err(), Error::RecordOverflow);
-        let h = RecordHeader::parse(&[23, 3, 3, 0x41, 0x00]).unwrap().unwrap();
+        assert_eq!(
+            RecordHeader::parse(&[23, 3, 3, 0x41, 0x01]).unwrap_err(),
+            Error::RecordOverflow
+        );
+        let h = RecordHeader::parse(&[23, 3, 3, 0x41, 0x00])
+            .unwrap()
+            .unwrap();
         assert_eq!(h.length, MAX_CIPHERTEXT_LEN);
     }
 

@@ -60,7 +60,12 @@ impl Tls13RecordKeys {
         let body_len = inner_len + self.tag_len;
         out.reserve(RECORD_HEADER_LEN + body_len);
         let start = out.len();
-        put_header(out, ContentType::ApplicationData, ProtocolVersion::TLSv1_2, body_len);
+        put_header(
+            out,
+            ContentType::ApplicationData,
+            ProtocolVersion::TLSv1_2,
+            body_len,
+        );
         out.put_slice(fragment);
         out.put_u8(content_type.0);
         out.put_bytes(0, padding + self.tag_len);

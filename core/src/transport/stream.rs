@@ -104,6 +104,9 @@ mod tests {
     fn rejects_oversized_and_empty() {
         let mut j = HandshakeJoiner::new(10);
         assert!(j.push(&[]).is_err());
-        assert_eq!(j.push(&[1, 0, 0, 11]).unwrap_err(), Error::InvalidMessage(InvalidMessage::TooLarge));
+        assert_eq!(
+            j.push(&[1, 0, 0, 11]).unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::TooLarge)
+        );
     }
 }

@@ -46,7 +46,12 @@ impl fmt::Debug for ProviderAlgorithm {
 }
 
 impl rustls_pki_types::SignatureVerificationAlgorithm for ProviderAlgorithm {
-    fn verify_signature(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), InvalidSignature> {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
         self.verifier
             .verify(self.alg, public_key, message, signature)
             .map_err(|_| InvalidSignature)
@@ -65,20 +70,72 @@ fn algorithm_table() -> [(SignatureAlgorithm, AlgorithmIdentifier, AlgorithmIden
     use HashAlgorithm as H;
     let ec = |curve, hash| SignatureAlgorithm::Ecdsa { curve, hash };
     [
-        (ec(NamedGroup::secp256r1, H::SHA256), alg_id::ECDSA_P256, alg_id::ECDSA_SHA256),
-        (ec(NamedGroup::secp256r1, H::SHA384), alg_id::ECDSA_P256, alg_id::ECDSA_SHA384),
-        (ec(NamedGroup::secp384r1, H::SHA256), alg_id::ECDSA_P384, alg_id::ECDSA_SHA256),
-        (ec(NamedGroup::secp384r1, H::SHA384), alg_id::ECDSA_P384, alg_id::ECDSA_SHA384),
-        (SignatureAlgorithm::Ed25519, alg_id::ED25519, alg_id::ED25519),
-        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA256 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA256),
-        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA384 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA384),
-        (SignatureAlgorithm::RsaPkcs1 { hash: H::SHA512 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PKCS1_SHA512),
-        (SignatureAlgorithm::RsaPss { hash: H::SHA256 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA256),
-        (SignatureAlgorithm::RsaPss { hash: H::SHA384 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA384),
-        (SignatureAlgorithm::RsaPss { hash: H::SHA512 }, alg_id::RSA_ENCRYPTION, alg_id::RSA_PSS_SHA512),
+        (
+            ec(NamedGroup::secp256r1, H::SHA256),
+            alg_id::ECDSA_P256,
+            alg_id::ECDSA_SHA256,
+        ),
+        (
+            ec(NamedGroup::secp256r1, H::SHA384),
+            alg_id::ECDSA_P256,
+            alg_id::ECDSA_SHA384,
+        ),
+        (
+            ec(NamedGroup::secp384r1, H::SHA256),
+            alg_id::ECDSA_P384,
+            alg_id::ECDSA_SHA256,
+        ),
+        (
+            ec(NamedGroup::secp384r1, H::SHA384),
+            alg_id::ECDSA_P384,
+            alg_id::ECDSA_SHA384,
+        ),
+        (
+            SignatureAlgorithm::Ed25519,
+            alg_id::ED25519,
+            alg_id::ED25519,
+        ),
+        (
+            SignatureAlgorithm::RsaPkcs1 { hash: H::SHA256 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PKCS1_SHA256,
+        ),
+        (
+            SignatureAlgorithm::RsaPkcs1 { hash: H::SHA384 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PKCS1_SHA384,
+        ),
+        (
+            SignatureAlgorithm::RsaPkcs1 { hash: H::SHA512 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PKCS1_SHA512,
+        ),
+        (
+            SignatureAlgorithm::RsaPss { hash: H::SHA256 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PSS_SHA256,
+        ),
+        (
+            SignatureAlgorithm::RsaPss { hash: H::SHA384 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PSS_SHA384,
+        ),
+        (
+            SignatureAlgorithm::RsaPss { hash: H::SHA512 },
+            alg_id::RSA_ENCRYPTION,
+            alg_id::RSA_PSS_SHA512,
+        ),
         // A P-521 entry would go here once a provider offers it.
-        (SignatureAlgorithm::RsaPss { hash: H::SHA256 }, alg_id::RSA_PSS_SHA256, alg_id::RSA_PSS_SHA256),
-        (SignatureAlgorithm::RsaPss { hash: H::SHA384 }, alg_id::RSA_PSS_SHA384, alg_id::RSA_PSS_SHA384),
+        (
+            SignatureAlgorithm::RsaPss { hash: H::SHA256 },
+            alg_id::RSA_PSS_SHA256,
+            alg_id::RSA_PSS_SHA256,
+        ),
+        (
+            SignatureAlgorithm::RsaPss { hash: H::SHA384 },
+            alg_id::RSA_PSS_SHA384,
+            alg_id::RSA_PSS_SHA384,
+        ),
     ]
 }
 
@@ -93,12 +150,14 @@ impl WebPkiVerifier {
         let algorithms = algorithm_table()
             .into_iter()
             .filter(|(alg, _, _)| verifier.supports(*alg))
-            .map(|(alg, public_key_alg_id, signature_alg_id)| ProviderAlgorithm {
-                verifier: verifier.clone(),
-                alg,
-                public_key_alg_id,
-                signature_alg_id,
-            })
+            .map(
+                |(alg, public_key_alg_id, signature_alg_id)| ProviderAlgorithm {
+                    verifier: verifier.clone(),
+                    alg,
+                    public_key_alg_id,
+                    signature_alg_id,
+                },
+            )
             .collect();
         Self { algorithms }
     }
@@ -153,7 +212,15 @@ impl WebPkiVerifier {
         };
         let mut result = VerifyResult::empty();
         let algorithms = self.dyn_algorithms();
-        if let Err(e) = ee.verify_for_usage(&algorithms, roots.anchors(), &chain[1..], time, usage, None, None) {
+        if let Err(e) = ee.verify_for_usage(
+            &algorithms,
+            roots.anchors(),
+            &chain[1..],
+            time,
+            usage,
+            None,
+            None,
+        ) {
             result |= flags::from_webpki(&e);
         }
         if let Some(name) = server_name {
@@ -178,7 +245,8 @@ impl WebPkiVerifier {
         signature: &[u8],
     ) -> Result<(), Error> {
         let ee = EndEntityCert::try_from(end_entity).map_err(|_| CertificateError::BadEncoding)?;
-        let alg = SignatureAlgorithm::from_scheme(scheme).ok_or(PeerMisbehaved::SignatureSchemeNotOffered)?;
+        let alg = SignatureAlgorithm::from_scheme(scheme)
+            .ok_or(PeerMisbehaved::SignatureSchemeNotOffered)?;
         let mut last_err = PeerMisbehaved::SignatureSchemeNotOffered;
         for candidate in self.algorithms.iter().filter(|a| a.alg == alg) {
             match ee.verify_signature(candidate, message, signature) {

@@ -1,0 +1,4 @@
+//! Interop peers, RFC replays and the test kit shared by embertls's tests
+//! and its command-line tool.
+
+pub mod testkit;

@@ -1,0 +1,64 @@
+//! A provider wrapper under which every pausable operation answers
+//! *pending*, so tests exercise each pause and resume point.
+
+use std::sync::Arc;
+
+use embertls::crypto::{CryptoProvider, KeyLoader, KeyType, Pausable, SigningKey};
+use embertls::error::CryptoError;
+use embertls::msgs::enums::SignatureScheme;
+
+/// How a test runs its pausable operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Providers answer at once.
+    Direct,
+    /// Every pausable operation is deferred to the caller.
+    AlwaysPending,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 2] = [Mode::Direct, Mode::AlwaysPending];
+
+    /// Applies the mode to a provider.
+    pub fn wrap(self, provider: CryptoProvider) -> CryptoProvider {
+        match self {
+            Mode::Direct => provider,
+            Mode::AlwaysPending => always_pending(provider),
+        }
+    }
+}
+
+/// A signing key whose `start_sign` always defers.
+pub struct PendingKey(pub Arc<dyn SigningKey>);
+
+impl SigningKey for PendingKey {
+    fn key_type(&self) -> KeyType {
+        self.0.key_type()
+    }
+
+    fn start_sign(&self, _: SignatureScheme, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0.sign(scheme, message)
+    }
+
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
+        self.0.choose_scheme(offered)
+    }
+}
+
+struct PendingKeyLoader(Arc<dyn KeyLoader>);
+
+impl KeyLoader for PendingKeyLoader {
+    fn load_private_key(&self, der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
+        Ok(Arc::new(PendingKey(self.0.load_private_key(der)?)))
+    }
+}
+
+/// Wraps `provider` so that keys it loads always answer pending.
+pub fn always_pending(mut provider: CryptoProvider) -> CryptoProvider {
+    provider.key_loader = Arc::new(PendingKeyLoader(provider.key_loader.clone()));
+    provider
+}
