@@ -53,8 +53,7 @@ pub enum InvalidMessage {
     IllegalValue(&'static str),
     DuplicateExtension,
     UnknownContentType,
-    /// A record or handshake message larger than the limits (`record_overflow`
-    /// for records).
+    /// A handshake message larger than we buffer.
     TooLarge,
     /// Bytes that cannot start a TLS record at all.
     NotTls,
@@ -158,7 +157,6 @@ impl Error {
                 InvalidMessage::IllegalValue(_) | InvalidMessage::DuplicateExtension => {
                     A::IllegalParameter
                 }
-                InvalidMessage::TooLarge => A::RecordOverflow,
                 InvalidMessage::EmptyRecord | InvalidMessage::UnknownContentType => {
                     A::UnexpectedMessage
                 }

@@ -505,9 +505,7 @@ impl Handshake13 {
             cx.negotiated.alpn = Some(proto.clone());
         }
         if let Some(limit) = ee.record_size_limit {
-            // The limit counts the inner content type byte (RFC 8449 4).
-            let max = (limit as usize).saturating_sub(1).max(64);
-            cx.record.max_fragment_out = cx.record.max_fragment_out.min(max);
+            cx.record.apply_peer_record_size_limit(limit);
         }
         self.transcript.add(msg.encoded);
         Ok(State::Client(ClientState::ExpectCertificateOrRequest(self)))

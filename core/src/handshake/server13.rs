@@ -387,8 +387,7 @@ impl ExpectClientHello {
         // EncryptedExtensions.
         let max_in = common.max_incoming_plaintext;
         if let Some(limit) = hello.extensions.record_size_limit {
-            let max = (limit as usize).saturating_sub(1).max(64);
-            cx.record.max_fragment_out = cx.record.max_fragment_out.min(max);
+            cx.record.apply_peer_record_size_limit(limit);
         }
         let ee = EncryptedExtensions {
             server_name_ack: server_name.is_some(),

@@ -83,6 +83,8 @@ pub(crate) struct RecordLayer {
     pub max_plaintext_in: usize,
     /// Pad protected records' inner plaintext to a multiple of this (1 = none).
     pub padding_granularity: usize,
+    /// Largest inner plaintext (content, type byte, padding) the peer takes.
+    pub peer_inner_limit: usize,
     /// legacy_record_version for plaintext records (0x0301 for the first
     /// ClientHello, 0x0303 after).
     pub plaintext_version: ProtocolVersion,
@@ -103,10 +105,19 @@ impl RecordLayer {
             max_fragment_out: max_fragment_out.clamp(64, MAX_PLAINTEXT_LEN),
             max_plaintext_in: max_plaintext_in.clamp(64, MAX_PLAINTEXT_LEN),
             padding_granularity: padding_granularity.max(1),
+            peer_inner_limit: MAX_PLAINTEXT_LEN + 1,
             plaintext_version: ProtocolVersion::TLSv1_0,
             read_epoch: 0,
             write_epoch: 0,
         }
+    }
+
+    /// Applies the peer's record_size_limit (RFC 8449), which counts the
+    /// inner content-type byte in TLS 1.3.
+    pub fn apply_peer_record_size_limit(&mut self, limit: u16) {
+        let inner = (limit as usize).clamp(65, MAX_PLAINTEXT_LEN + 1);
+        self.peer_inner_limit = inner;
+        self.max_fragment_out = self.max_fragment_out.min(inner - 1);
     }
 
     pub fn set_read(&mut self, protection: Protection) {
@@ -166,7 +177,7 @@ impl RecordLayer {
                 let padding = padding_for(
                     fragment.len() + 1,
                     self.padding_granularity,
-                    self.max_fragment_out + 1,
+                    self.peer_inner_limit,
                 );
                 keys.seal(out, content_type, fragment, padding)
             }
