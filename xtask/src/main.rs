@@ -1,1 +1,121 @@
-fn main() {}
+//! Project tasks: `cargo xtask <task>`.
+//!
+//! - `test`: everything CI checks — formatting, clippy, the whole test suite
+//!   (unit, handshake, RFC replays, interop with the system OpenSSL and
+//!   GnuTLS), the embedded no_std build and the fuzz-target build. Installs
+//!   missing tools first where it can (`setup`).
+//! - `setup`: installs the peers and toolchain parts the tests need.
+//! - `fuzz TARGET [SECONDS]`: runs one fuzz target (default 60 s).
+
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+const EMBEDDED_TARGET: &str = "thumbv7em-none-eabihf";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => setup().and_then(|()| test()),
+        Some("setup") => setup(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str), args.get(2).map(String::as_str)),
+        _ => {
+            eprintln!("usage: cargo xtask test | setup | fuzz TARGET [SECONDS]");
+            exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        exit(1);
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+fn run(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
+    eprintln!("xtask: $ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}
+
+fn succeeds(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn has_command(name: &str) -> bool {
+    succeeds("sh", &["-c", &format!("command -v {name} >/dev/null")])
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Installs what the tests need, when it is missing.
+fn setup() -> Result<(), String> {
+    let dir = root();
+    let missing: Vec<&str> = [("openssl", "openssl"), ("gnutls-cli", "gnutls-bin")]
+        .into_iter()
+        .filter(|(cmd, _)| !has_command(cmd))
+        .map(|(_, pkg)| pkg)
+        .collect();
+    if !missing.is_empty() {
+        let sudo: Vec<&str> = if is_root() { vec![] } else { vec!["sudo"] };
+        let mut update: Vec<&str> = sudo.clone();
+        update.extend(["apt-get", "update", "-qq"]);
+        run(update[0], &update[1..], &dir)?;
+        let mut install: Vec<&str> = sudo;
+        install.extend(["apt-get", "install", "-y", "-qq"]);
+        install.extend(missing.iter());
+        run(install[0], &install[1..], &dir)?;
+    }
+    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| e.to_string())?;
+    if !String::from_utf8_lossy(&targets.stdout).contains(EMBEDDED_TARGET) {
+        run("rustup", &["target", "add", EMBEDDED_TARGET], &dir)?;
+    }
+    if !succeeds("cargo", &["fmt", "--version"]) {
+        run("rustup", &["component", "add", "rustfmt"], &dir)?;
+    }
+    if !succeeds("cargo", &["clippy", "--version"]) {
+        run("rustup", &["component", "add", "clippy"], &dir)?;
+    }
+    if !succeeds("cargo", &["fuzz", "--version"]) {
+        run("cargo", &["install", "cargo-fuzz", "--locked"], &dir)?;
+    }
+    Ok(())
+}
+
+fn test() -> Result<(), String> {
+    let dir = root();
+    run("cargo", &["fmt", "--all", "--check"], &dir)?;
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &dir)?;
+    run(
+        "cargo",
+        &["build", "-p", "embertls", "-p", "embertls-rustcrypto", "--no-default-features", "--target", EMBEDDED_TARGET],
+        &dir,
+    )?;
+    run("cargo", &["+nightly", "fuzz", "build", "--dev"], &dir.join("fuzz"))?;
+    run("cargo", &["test", "--workspace"], &dir)
+}
+
+fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result<(), String> {
+    let target = target.ok_or("which fuzz target? see fuzz/README.md")?;
+    let max_time = format!("-max_total_time={}", seconds.unwrap_or("60"));
+    run("cargo", &["+nightly", "fuzz", "run", target, "--", &max_time], &root().join("fuzz"))
+}
