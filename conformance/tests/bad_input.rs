@@ -15,33 +15,60 @@ fn fresh_server() -> Connection {
 
 /// The alert description in a plaintext alert record at the start of `wire`.
 fn plaintext_alert(wire: &[u8]) -> AlertDescription {
-    assert_eq!((wire[0], wire[1], &wire[3..5]), (21, 3, &[0u8, 2][..]), "not a plaintext alert: {wire:02x?}");
+    assert_eq!(
+        (wire[0], wire[1], &wire[3..5]),
+        (21, 3, &[0u8, 2][..]),
+        "not a plaintext alert: {wire:02x?}"
+    );
     assert_eq!(wire[5], 2, "fatal level");
     AlertDescription(wire[6])
 }
 
 fn first_client_hello() -> Vec<u8> {
-    let mut client = Connection::client(Arc::new(client_config(Mode::Direct)), Some("localhost"), Instant::ZERO).unwrap();
+    let mut client = Connection::client(
+        Arc::new(client_config(Mode::Direct)),
+        Some("localhost"),
+        Instant::ZERO,
+    )
+    .unwrap();
     client.poll_transmit().unwrap().to_vec()
 }
 
 #[test]
 fn garbage_is_decode_error() {
     let mut server = fresh_server();
-    let err = server.handle_input(&[22, 0x47, 0x45, 0x54, 0x20, 0x2f], Instant::ZERO).unwrap_err();
+    let err = server
+        .handle_input(&[22, 0x47, 0x45, 0x54, 0x20, 0x2f], Instant::ZERO)
+        .unwrap_err();
     assert_eq!(err, Error::InvalidMessage(InvalidMessage::NotTls));
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::DecodeError);
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::DecodeError
+    );
     // The connection stays failed.
-    assert!(server.handle_input(&first_client_hello(), Instant::ZERO).is_err());
-    assert!(server.poll_transmit().is_none(), "only one alert is ever sent");
+    assert!(server
+        .handle_input(&first_client_hello(), Instant::ZERO)
+        .is_err());
+    assert!(
+        server.poll_transmit().is_none(),
+        "only one alert is ever sent"
+    );
 }
 
 #[test]
 fn unknown_content_type_is_unexpected_message() {
     let mut server = fresh_server();
-    let err = server.handle_input(&[99, 3, 3, 0, 1, 0], Instant::ZERO).unwrap_err();
-    assert_eq!(err, Error::InvalidMessage(InvalidMessage::UnknownContentType));
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::UnexpectedMessage);
+    let err = server
+        .handle_input(&[99, 3, 3, 0, 1, 0], Instant::ZERO)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::InvalidMessage(InvalidMessage::UnknownContentType)
+    );
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::UnexpectedMessage
+    );
 }
 
 #[test]
@@ -57,7 +84,10 @@ fn truncated_client_hello_is_decode_error() {
     let mut server = fresh_server();
     let err = server.handle_input(&record, Instant::ZERO).unwrap_err();
     assert!(matches!(err, Error::InvalidMessage(_)), "{err:?}");
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::DecodeError);
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::DecodeError
+    );
 }
 
 #[test]
@@ -65,7 +95,9 @@ fn byte_at_a_time_input_works() {
     let hello = first_client_hello();
     let mut server = fresh_server();
     for b in &hello {
-        server.handle_input(std::slice::from_ref(b), Instant::ZERO).unwrap();
+        server
+            .handle_input(std::slice::from_ref(b), Instant::ZERO)
+            .unwrap();
     }
     assert!(server.poll_transmit().is_some(), "server answered");
 }
@@ -74,45 +106,76 @@ fn byte_at_a_time_input_works() {
 fn out_of_order_message_is_unexpected_message() {
     // A Finished where a ClientHello belongs.
     let mut server = fresh_server();
-    let err = server.handle_input(&[22, 3, 3, 0, 8, 20, 0, 0, 4, 1, 2, 3, 4], Instant::ZERO).unwrap_err();
+    let err = server
+        .handle_input(&[22, 3, 3, 0, 8, 20, 0, 0, 4, 1, 2, 3, 4], Instant::ZERO)
+        .unwrap_err();
     assert!(matches!(err, Error::UnexpectedMessage { .. }), "{err:?}");
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::UnexpectedMessage);
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::UnexpectedMessage
+    );
 }
 
 #[test]
 fn empty_handshake_record_is_unexpected_message() {
     let mut server = fresh_server();
-    let err = server.handle_input(&[22, 3, 1, 0, 0], Instant::ZERO).unwrap_err();
+    let err = server
+        .handle_input(&[22, 3, 1, 0, 0], Instant::ZERO)
+        .unwrap_err();
     assert_eq!(err, Error::InvalidMessage(InvalidMessage::EmptyRecord));
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::UnexpectedMessage);
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::UnexpectedMessage
+    );
 }
 
 #[test]
 fn oversized_handshake_message_is_refused_without_buffering() {
     let mut server = fresh_server();
     // A ClientHello header claiming 16 MiB.
-    let err = server.handle_input(&[22, 3, 1, 0, 4, 1, 0xff, 0xff, 0xff], Instant::ZERO).unwrap_err();
+    let err = server
+        .handle_input(&[22, 3, 1, 0, 4, 1, 0xff, 0xff, 0xff], Instant::ZERO)
+        .unwrap_err();
     assert_eq!(err, Error::InvalidMessage(InvalidMessage::TooLarge));
-    assert_eq!(plaintext_alert(&server.poll_transmit().unwrap()), AlertDescription::DecodeError);
+    assert_eq!(
+        plaintext_alert(&server.poll_transmit().unwrap()),
+        AlertDescription::DecodeError
+    );
 }
 
 #[test]
 fn tampered_and_replayed_records_are_bad_record_mac() {
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     pair.client.send(b"secret").unwrap();
     let record = pair.client.poll_transmit().unwrap();
     // Replay: the second copy has a stale sequence number.
     pair.server.handle_input(&record, pair.now).unwrap();
-    assert_eq!(pair.server.handle_input(&record, pair.now), Err(Error::DecryptFailed));
+    assert_eq!(
+        pair.server.handle_input(&record, pair.now),
+        Err(Error::DecryptFailed)
+    );
 
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     pair.client.send(b"secret").unwrap();
     let mut record = pair.client.poll_transmit().unwrap().to_vec();
     let last = record.len() - 1;
     record[last] ^= 1;
-    assert_eq!(pair.server.handle_input(&record, pair.now), Err(Error::DecryptFailed));
+    assert_eq!(
+        pair.server.handle_input(&record, pair.now),
+        Err(Error::DecryptFailed)
+    );
     pair.drive();
     assert_eq!(pair.client_log.alerts, vec![AlertDescription::BadRecordMac]);
 }
@@ -121,28 +184,57 @@ fn tampered_and_replayed_records_are_bad_record_mac() {
 fn change_cipher_spec_rules() {
     // Garbage CCS payload during the handshake.
     let mut server = fresh_server();
-    let err = server.handle_input(&[20, 3, 3, 0, 1, 2], Instant::ZERO).unwrap_err();
-    assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec));
+    let err = server
+        .handle_input(&[20, 3, 3, 0, 1, 2], Instant::ZERO)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalChangeCipherSpec)
+    );
     // CCS after the handshake.
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
-    let err = pair.server.handle_input(&[20, 3, 3, 0, 1, 1], pair.now).unwrap_err();
-    assert_eq!(err, Error::PeerMisbehaved(PeerMisbehaved::PlaintextAfterEncryption));
+    let err = pair
+        .server
+        .handle_input(&[20, 3, 3, 0, 1, 1], pair.now)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(PeerMisbehaved::PlaintextAfterEncryption)
+    );
     pair.drive();
-    assert_eq!(pair.client_log.alerts, vec![AlertDescription::UnexpectedMessage]);
+    assert_eq!(
+        pair.client_log.alerts,
+        vec![AlertDescription::UnexpectedMessage]
+    );
 }
 
 #[test]
 fn corrupted_server_flights_never_panic() {
     // Flip one byte at a time through the server's whole first flight; the
     // client must fail with an error (and an alert where one applies).
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     let hello = pair.client.poll_transmit().unwrap();
     pair.server.handle_input(&hello, pair.now).unwrap();
     let flight = pair.server.poll_transmit().unwrap().to_vec();
     let mut failures = 0;
     for i in (0..flight.len()).step_by(7) {
-        let mut client = Connection::client(Arc::new(client_config(Mode::Direct)), Some("localhost"), Instant::ZERO).unwrap();
+        let mut client = Connection::client(
+            Arc::new(client_config(Mode::Direct)),
+            Some("localhost"),
+            Instant::ZERO,
+        )
+        .unwrap();
         let _ = client.poll_transmit();
         let mut corrupted = flight.clone();
         corrupted[i] ^= 0x41;
@@ -159,23 +251,38 @@ fn corrupted_server_flights_never_panic() {
     }
     // Nearly every corruption must be detected (the rest hit fields such as
     // record version bytes that carry no meaning).
-    assert!(failures * 10 >= (flight.len() / 7) * 9, "{failures} of {}", flight.len() / 7);
+    assert!(
+        failures * 10 >= (flight.len() / 7) * 9,
+        "{failures} of {}",
+        flight.len() / 7
+    );
 }
 
 #[test]
 fn operations_complete_only_by_id_and_cancel_on_drop_and_reset() {
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.hold_operations = true;
     pair.drive();
     assert_eq!(pair.held.len(), 1);
     let (from_client, op) = pair.held.pop().unwrap();
     assert!(!from_client);
     assert_eq!(pair.server.pending_operation(), Some(op.id));
-    assert_eq!(pair.server.handshake_state(), "server:signing_certificate_verify");
+    assert_eq!(
+        pair.server.handshake_state(),
+        "server:signing_certificate_verify"
+    );
 
     // A wrong id is refused and changes nothing.
     let wrong = embertls::conn::OperationId(op.id.0 + 7);
-    assert_eq!(pair.server.complete(wrong, op.perform()), Err(Error::ApiMisuse(ApiMisuse::UnknownOperation)));
+    assert_eq!(
+        pair.server.complete(wrong, op.perform()),
+        Err(Error::ApiMisuse(ApiMisuse::UnknownOperation))
+    );
     assert_eq!(pair.server.pending_operation(), Some(op.id));
 
     // Completing resumes the handshake where it stopped.
@@ -184,23 +291,39 @@ fn operations_complete_only_by_id_and_cancel_on_drop_and_reset() {
     pair.handshake().unwrap();
 
     // Drop with an operation in flight cancels it.
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.hold_operations = true;
     pair.drive();
     let (_, op) = pair.held.pop().unwrap();
     assert!(!op.cancellation.is_canceled());
     drop(pair);
     assert!(op.cancellation.is_canceled());
-    assert_eq!(op.perform(), embertls::conn::OperationResult::Signature(Err(CryptoError::OperationCanceled)));
+    assert_eq!(
+        op.perform(),
+        embertls::conn::OperationResult::Signature(Err(CryptoError::OperationCanceled))
+    );
 
     // Reset cancels too, and the connection starts over cleanly.
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.hold_operations = true;
     pair.drive();
     let (_, op) = pair.held.pop().unwrap();
     pair.server.reset(pair.now).unwrap();
     assert!(op.cancellation.is_canceled());
-    assert_eq!(pair.server.complete(op.id, op.perform()), Err(Error::ApiMisuse(ApiMisuse::UnknownOperation)));
+    assert_eq!(
+        pair.server.complete(op.id, op.perform()),
+        Err(Error::ApiMisuse(ApiMisuse::UnknownOperation))
+    );
     pair.client.reset(pair.now).unwrap();
     pair.hold_operations = false;
     pair.handshake().unwrap();
@@ -208,25 +331,43 @@ fn operations_complete_only_by_id_and_cancel_on_drop_and_reset() {
 
 #[test]
 fn failed_signature_ends_with_internal_error() {
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.hold_operations = true;
     pair.drive();
     let (_, op) = pair.held.pop().unwrap();
     let result = embertls::conn::OperationResult::Signature(Err(CryptoError::SigningFailed));
-    assert_eq!(pair.server.complete(op.id, result), Err(Error::Crypto(CryptoError::SigningFailed)));
+    assert_eq!(
+        pair.server.complete(op.id, result),
+        Err(Error::Crypto(CryptoError::SigningFailed))
+    );
     pair.drive();
-    assert_eq!(pair.client_log.alerts, vec![AlertDescription::InternalError]);
+    assert_eq!(
+        pair.client_log.alerts,
+        vec![AlertDescription::InternalError]
+    );
 }
 
 #[test]
 fn input_while_paused_waits_for_resume() {
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.hold_operations = true;
     pair.drive();
     let (_, op) = pair.held.pop().unwrap();
     // A bogus record arrives while the server waits for its signature: it is
     // kept, not processed...
-    pair.server.handle_input(&[23, 3, 3, 0, 1, 0], pair.now).unwrap();
+    pair.server
+        .handle_input(&[23, 3, 3, 0, 1, 0], pair.now)
+        .unwrap();
     assert!(pair.server.error().is_none());
     // ...and fails the connection once the handshake moves on.
     let err = pair.server.complete(op.id, op.perform()).unwrap_err();

@@ -55,11 +55,16 @@ fn each_suite_and_group_negotiates() {
             CipherSuite::TLS_AES_256_GCM_SHA384,
             CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
         ] {
-            for group in [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1] {
+            for group in [
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1,
+            ] {
                 let mut client = client_config(mode);
                 client.common.cipher_suites = vec![suite];
                 client.common.groups = vec![group];
-                let mut pair = Pair::new(client, server_config(mode, "p256"), Some("localhost")).unwrap();
+                let mut pair =
+                    Pair::new(client, server_config(mode, "p256"), Some("localhost")).unwrap();
                 pair.handshake().unwrap();
                 assert_eq!(pair.server.cipher_suite(), Some(suite));
                 assert_eq!(pair.server.key_exchange_group(), Some(group));
@@ -85,7 +90,10 @@ fn hello_retry_for_group_mismatch() {
         pair.handshake().unwrap();
         assert!(pair.client.hello_retry_happened());
         assert!(pair.server.hello_retry_happened());
-        assert_eq!(pair.client.key_exchange_group(), Some(NamedGroup::secp384r1));
+        assert_eq!(
+            pair.client.key_exchange_group(),
+            Some(NamedGroup::secp384r1)
+        );
     }
 }
 
@@ -113,9 +121,18 @@ fn no_common_group_fails_with_handshake_failure() {
     server.common.groups = vec![NamedGroup::secp384r1];
     let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
     pair.drive();
-    assert_eq!(pair.server_log.error, Some(Error::PeerIncompatible(PeerIncompatible::NoCommonGroup)));
-    assert_eq!(pair.client_log.alerts, vec![AlertDescription::HandshakeFailure]);
-    assert_eq!(pair.client_log.error, Some(Error::AlertReceived(AlertDescription::HandshakeFailure)));
+    assert_eq!(
+        pair.server_log.error,
+        Some(Error::PeerIncompatible(PeerIncompatible::NoCommonGroup))
+    );
+    assert_eq!(
+        pair.client_log.alerts,
+        vec![AlertDescription::HandshakeFailure]
+    );
+    assert_eq!(
+        pair.client_log.error,
+        Some(Error::AlertReceived(AlertDescription::HandshakeFailure))
+    );
 }
 
 #[test]
@@ -130,7 +147,8 @@ fn client_authentication_modes() {
             server.common.verify_mode = VerifyMode::Required;
             server.common.roots = embertls_conformance::testkit::pair::all_test_roots();
             let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
-            pair.handshake().unwrap_or_else(|e| panic!("{mode:?} {key}: {e}"));
+            pair.handshake()
+                .unwrap_or_else(|e| panic!("{mode:?} {key}: {e}"));
             assert!(pair.server.client_authenticated());
             assert!(pair.client.client_authenticated());
             assert_eq!(pair.server.verify_result(), Some(VerifyResult::empty()));
@@ -145,8 +163,16 @@ fn client_authentication_modes() {
         server.common.roots = embertls_conformance::testkit::pair::all_test_roots();
         let mut pair = Pair::new(client_config(mode), server, Some("localhost")).unwrap();
         pair.drive();
-        assert_eq!(pair.server_log.error, Some(Error::PeerIncompatible(PeerIncompatible::NoClientCertificate)));
-        assert_eq!(pair.client_log.alerts, vec![AlertDescription::CertificateRequired]);
+        assert_eq!(
+            pair.server_log.error,
+            Some(Error::PeerIncompatible(
+                PeerIncompatible::NoClientCertificate
+            ))
+        );
+        assert_eq!(
+            pair.client_log.alerts,
+            vec![AlertDescription::CertificateRequired]
+        );
 
         // Optional, and the client has none: completes, result says missing.
         let mut server = server_config(mode, "p256");
@@ -183,35 +209,75 @@ fn untrusted_client_certificate_is_refused_or_recorded() {
 #[test]
 fn server_certificate_verification_modes() {
     // Wrong name.
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("other.example")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("other.example"),
+    )
+    .unwrap();
     pair.drive();
-    assert_eq!(pair.client_log.error, Some(Error::InvalidCertificate(CertificateError::NotValidForName)));
-    assert_eq!(pair.server_log.alerts, vec![AlertDescription::BadCertificate]);
+    assert_eq!(
+        pair.client_log.error,
+        Some(Error::InvalidCertificate(CertificateError::NotValidForName))
+    );
+    assert_eq!(
+        pair.server_log.alerts,
+        vec![AlertDescription::BadCertificate]
+    );
 
     // Untrusted issuer, optional mode: completes with the flag set.
     let mut client = client_config(Mode::Direct);
     client.common.roots = embertls::verify::RootStore::new();
-    client.common.roots.add_pem(&std::fs::read(embertls_conformance::testkit::pem::testdata("ca-rsa.pem")).unwrap()).unwrap();
+    client
+        .common
+        .roots
+        .add_pem(
+            &std::fs::read(embertls_conformance::testkit::pem::testdata("ca-rsa.pem")).unwrap(),
+        )
+        .unwrap();
     client.common.verify_mode = VerifyMode::Optional;
-    let mut pair = Pair::new(client, server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     assert_eq!(pair.client.verify_result(), Some(VerifyResult::NOT_TRUSTED));
 
     // Expired: a clock far past the test PKI's 100 years.
     let mut client = client_config(Mode::Direct);
     let mut provider = (*client.common.provider).clone();
-    provider.time = Some(Arc::new(embertls_conformance::testkit::deterministic::FixedTime(7_000_000_000)));
+    provider.time = Some(Arc::new(
+        embertls_conformance::testkit::deterministic::FixedTime(7_000_000_000),
+    ));
     client.common.provider = Arc::new(provider);
-    let mut pair = Pair::new(client, server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.drive();
-    assert_eq!(pair.client_log.error, Some(Error::InvalidCertificate(CertificateError::Expired)));
-    assert_eq!(pair.server_log.alerts, vec![AlertDescription::CertificateExpired]);
+    assert_eq!(
+        pair.client_log.error,
+        Some(Error::InvalidCertificate(CertificateError::Expired))
+    );
+    assert_eq!(
+        pair.server_log.alerts,
+        vec![AlertDescription::CertificateExpired]
+    );
 
     // None: skipped, but the handshake signature is still checked.
     let mut client = client_config(Mode::Direct);
     client.common.verify_mode = VerifyMode::None;
     client.common.roots = embertls::verify::RootStore::new();
-    let mut pair = Pair::new(client, server_config(Mode::Direct, "rsa"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "rsa"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     assert_eq!(pair.client.verify_result(), Some(VerifyResult::SKIP_VERIFY));
 }
@@ -224,22 +290,31 @@ fn sni_resolver_picks_certificate_by_name() {
         resolver.add("example.com", certified_key(&provider, "server", "ed25519"));
         resolver.set_default(certified_key(&provider, "server", "p384"));
         resolver.set_callback(|hello: &ClientHelloInfo<'_>| {
-            (hello.server_name == Some("localhost")).then(|| {
-                certified_key(&test_provider(Mode::Direct), "server", "rsa")
-            })
+            (hello.server_name == Some("localhost"))
+                .then(|| certified_key(&test_provider(Mode::Direct), "server", "rsa"))
         });
         let server = embertls::ServerConfig::new(provider, Arc::new(resolver));
         for (name, expected_scheme) in [
-            ("example.com", embertls::msgs::enums::SignatureScheme::ED25519),
-            ("localhost", embertls::msgs::enums::SignatureScheme::RSA_PSS_RSAE_SHA256),
+            (
+                "example.com",
+                embertls::msgs::enums::SignatureScheme::ED25519,
+            ),
+            (
+                "localhost",
+                embertls::msgs::enums::SignatureScheme::RSA_PSS_RSAE_SHA256,
+            ),
         ] {
             let mut pair = Pair::new(client_config(mode), server.clone(), Some(name)).unwrap();
             pair.handshake().unwrap();
             assert_eq!(pair.server.server_name(), Some(name));
             let leaf = &pair.client.peer_certificates()[0];
-            let expected = embertls_conformance::testkit::pem::load_certs(&embertls_conformance::testkit::pem::testdata(
-                if name == "example.com" { "server-ed25519.pem" } else { "server-rsa.pem" },
-            ))
+            let expected = embertls_conformance::testkit::pem::load_certs(
+                &embertls_conformance::testkit::pem::testdata(if name == "example.com" {
+                    "server-ed25519.pem"
+                } else {
+                    "server-rsa.pem"
+                }),
+            )
             .unwrap();
             assert_eq!(leaf, &expected[0]);
             let _ = expected_scheme;
@@ -255,7 +330,10 @@ fn unknown_name_without_default_is_unrecognized_name() {
     let server = embertls::ServerConfig::new(provider, Arc::new(resolver));
     let mut pair = Pair::new(client_config(Mode::Direct), server, Some("localhost")).unwrap();
     pair.drive();
-    assert_eq!(pair.client_log.alerts, vec![AlertDescription::UnrecognizedName]);
+    assert_eq!(
+        pair.client_log.alerts,
+        vec![AlertDescription::UnrecognizedName]
+    );
 }
 
 #[test]
@@ -273,12 +351,20 @@ fn alpn_negotiation() {
     server.common.alpn_protocols = vec![b"smtp".to_vec()];
     let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
     pair.drive();
-    assert_eq!(pair.client_log.alerts, vec![AlertDescription::NoApplicationProtocol]);
+    assert_eq!(
+        pair.client_log.alerts,
+        vec![AlertDescription::NoApplicationProtocol]
+    );
 
     // A server without ALPN configured ignores the client's offer.
     let mut client = client_config(Mode::Direct);
     client.common.alpn_protocols = vec![b"h2".to_vec()];
-    let mut pair = Pair::new(client, server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     assert_eq!(pair.client.alpn_protocol(), None);
 }
@@ -286,7 +372,12 @@ fn alpn_negotiation() {
 #[test]
 fn key_update_both_ways() {
     for mode in Mode::ALL {
-        let mut pair = Pair::new(client_config(mode), server_config(mode, "p256"), Some("localhost")).unwrap();
+        let mut pair = Pair::new(
+            client_config(mode),
+            server_config(mode, "p256"),
+            Some("localhost"),
+        )
+        .unwrap();
         pair.handshake().unwrap();
         pair.client.key_update(true).unwrap();
         pair.client.send(b"after client update").unwrap();
@@ -306,7 +397,12 @@ fn key_update_both_ways() {
 fn automatic_key_update_after_record_limit() {
     let mut client = client_config(Mode::Direct);
     client.common.key_update_after_records = 3;
-    let mut pair = Pair::new(client, server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     let mut expected = Vec::new();
     for i in 0..20u8 {
@@ -319,7 +415,12 @@ fn automatic_key_update_after_record_limit() {
 
 #[test]
 fn data_sent_before_handshake_is_queued_and_delivered() {
-    let mut pair = Pair::new(client_config(Mode::AlwaysPending), server_config(Mode::AlwaysPending, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     assert_eq!(pair.client.send(b"early words").unwrap(), 11);
     pair.handshake().unwrap();
     pair.drive();
@@ -328,7 +429,12 @@ fn data_sent_before_handshake_is_queued_and_delivered() {
 
 #[test]
 fn close_notify_both_ways() {
-    let mut pair = Pair::new(client_config(Mode::Direct), server_config(Mode::Direct, "p256"), Some("localhost")).unwrap();
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
     pair.handshake().unwrap();
     pair.client.send(b"bye").unwrap();
     pair.client.close();
@@ -361,9 +467,17 @@ fn record_padding_and_fragment_limits() {
             let len = u16::from_be_bytes([wire[at + 3], wire[at + 4]]) as usize;
             // 512 bytes of data + type byte + padding + 16-byte tag.
             assert!(len <= 512 + 1 + granularity + 16, "record of {len}");
-            assert!(len > 512 + 16 || at + 5 + len == wire.len(), "short record of {len} mid-stream");
+            assert!(
+                len > 512 + 16 || at + 5 + len == wire.len(),
+                "short record of {len} mid-stream"
+            );
             if granularity > 1 {
-                assert_eq!((len - 16) % granularity, 0, "inner length {} not padded", len - 16);
+                assert_eq!(
+                    (len - 16) % granularity,
+                    0,
+                    "inner length {} not padded",
+                    len - 16
+                );
             }
             at += 5 + len;
             count += 1;
@@ -407,7 +521,10 @@ fn oversized_record_is_record_overflow() {
     pair.handshake().unwrap();
     let mut bogus = vec![23u8, 3, 3, 0x41, 0x01];
     bogus.extend(std::iter::repeat_n(0u8, 0x4101));
-    assert_eq!(pair.server.handle_input(&bogus, pair.now), Err(Error::RecordOverflow));
+    assert_eq!(
+        pair.server.handle_input(&bogus, pair.now),
+        Err(Error::RecordOverflow)
+    );
     let alert = pair.server.poll_transmit().unwrap();
     assert_eq!(alert[0], 23, "alert is protected");
 }

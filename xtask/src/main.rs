@@ -17,7 +17,10 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("test") => setup().and_then(|()| test()),
         Some("setup") => setup(),
-        Some("fuzz") => fuzz(args.get(1).map(String::as_str), args.get(2).map(String::as_str)),
+        Some("fuzz") => fuzz(
+            args.get(1).map(String::as_str),
+            args.get(2).map(String::as_str),
+        ),
         _ => {
             eprintln!("usage: cargo xtask test | setup | fuzz TARGET [SECONDS]");
             exit(2);
@@ -30,7 +33,10 @@ fn main() {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn run(program: &str, args: &[&str], dir: &Path) -> Result<(), String> {
@@ -85,7 +91,10 @@ fn setup() -> Result<(), String> {
         install.extend(missing.iter());
         run(install[0], &install[1..], &dir)?;
     }
-    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| e.to_string())?;
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| e.to_string())?;
     if !String::from_utf8_lossy(&targets.stdout).contains(EMBEDDED_TARGET) {
         run("rustup", &["target", "add", EMBEDDED_TARGET], &dir)?;
     }
@@ -104,18 +113,46 @@ fn setup() -> Result<(), String> {
 fn test() -> Result<(), String> {
     let dir = root();
     run("cargo", &["fmt", "--all", "--check"], &dir)?;
-    run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &dir)?;
     run(
         "cargo",
-        &["build", "-p", "embertls", "-p", "embertls-rustcrypto", "--no-default-features", "--target", EMBEDDED_TARGET],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &dir,
     )?;
-    run("cargo", &["+nightly", "fuzz", "build", "--dev"], &dir.join("fuzz"))?;
+    run(
+        "cargo",
+        &[
+            "build",
+            "-p",
+            "embertls",
+            "-p",
+            "embertls-rustcrypto",
+            "--no-default-features",
+            "--target",
+            EMBEDDED_TARGET,
+        ],
+        &dir,
+    )?;
+    run(
+        "cargo",
+        &["+nightly", "fuzz", "build", "--dev"],
+        &dir.join("fuzz"),
+    )?;
     run("cargo", &["test", "--workspace"], &dir)
 }
 
 fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result<(), String> {
     let target = target.ok_or("which fuzz target? see fuzz/README.md")?;
     let max_time = format!("-max_total_time={}", seconds.unwrap_or("60"));
-    run("cargo", &["+nightly", "fuzz", "run", target, "--", &max_time], &root().join("fuzz"))
+    run(
+        "cargo",
+        &["+nightly", "fuzz", "run", target, "--", &max_time],
+        &root().join("fuzz"),
+    )
 }

@@ -57,6 +57,9 @@ impl ResolvesServerCert for SingleCertAndKey {
     }
 }
 
+/// A user function choosing a certificate from the ClientHello.
+pub type SniCallback = dyn Fn(&ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> + Send + Sync;
+
 /// Certificates by exact (case-insensitive) server name, with an optional
 /// default for clients that send no or an unknown name.
 #[derive(Default)]
@@ -64,7 +67,7 @@ pub struct SniResolver {
     by_name: Vec<(String, Arc<CertifiedKey>)>,
     default: Option<Arc<CertifiedKey>>,
     /// A user callback consulted first (Mbed TLS conf_sni).
-    callback: Option<Box<dyn Fn(&ClientHelloInfo<'_>) -> Option<Arc<CertifiedKey>> + Send + Sync>>,
+    callback: Option<Box<SniCallback>>,
 }
 
 impl SniResolver {
