@@ -3,7 +3,7 @@
 
 use embertls::conn::Output;
 use embertls::error::{ApiMisuse, CryptoError, Error, InvalidMessage, PeerMisbehaved};
-use embertls::msgs::enums::AlertDescription;
+use embertls::msgs::enums::{AlertDescription, AlertLevel};
 use embertls::{Connection, Instant};
 use embertls_conformance::testkit::pair::{client_config, server_config};
 use embertls_conformance::testkit::{Mode, Pair};
@@ -372,4 +372,107 @@ fn input_while_paused_waits_for_resume() {
     // ...and fails the connection once the handshake moves on.
     let err = pair.server.complete(op.id, op.perform()).unwrap_err();
     assert_eq!(err, Error::DecryptFailed);
+}
+
+#[test]
+fn input_while_paused_is_bounded() {
+    let mut pair = Pair::new(
+        client_config(Mode::AlwaysPending),
+        server_config(Mode::AlwaysPending, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.hold_operations = true;
+    pair.drive();
+    let chunk = vec![23u8; 64 * 1024];
+    let mut result = Ok(());
+    for _ in 0..8 {
+        result = pair.server.handle_input(&chunk, pair.now);
+        if result.is_err() {
+            break;
+        }
+    }
+    assert_eq!(
+        result,
+        Err(Error::PeerMisbehaved(
+            PeerMisbehaved::ExcessiveDataWhilePaused
+        ))
+    );
+}
+
+#[test]
+fn every_alert_both_ways() {
+    // A warning user_canceled is reported and the connection goes on.
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    pair.server
+        .send_alert(AlertLevel::Warning, AlertDescription::UserCanceled)
+        .unwrap();
+    pair.client.send(b"still here").unwrap();
+    pair.drive();
+    assert_eq!(pair.client_log.alerts, vec![AlertDescription::UserCanceled]);
+    assert!(pair.client_log.error.is_none());
+    assert_eq!(pair.server_log.received, b"still here");
+
+    // Every fatal alert, sent by either side, ends the other side with it.
+    let descriptions: Vec<AlertDescription> = (0..=255u8)
+        .map(AlertDescription)
+        .filter(|d| {
+            d.name().is_some()
+                && *d != AlertDescription::CloseNotify
+                && *d != AlertDescription::UserCanceled
+        })
+        .collect();
+    assert!(descriptions.len() >= 25);
+    for description in descriptions {
+        for server_sends in [true, false] {
+            let mut pair = Pair::new(
+                client_config(Mode::Direct),
+                server_config(Mode::Direct, "p256"),
+                Some("localhost"),
+            )
+            .unwrap();
+            pair.handshake().unwrap();
+            let (sender, receiver_log) = if server_sends {
+                (&mut pair.server, &pair.client_log)
+            } else {
+                (&mut pair.client, &pair.server_log)
+            };
+            let _ = receiver_log;
+            sender.send_alert(AlertLevel::Fatal, description).unwrap();
+            assert!(
+                sender.send(b"no").is_err(),
+                "a fatal alert closes the sender"
+            );
+            pair.drive();
+            let log = if server_sends {
+                &pair.client_log
+            } else {
+                &pair.server_log
+            };
+            assert_eq!(log.alerts, vec![description]);
+            assert_eq!(log.error, Some(Error::AlertReceived(description)));
+        }
+    }
+
+    // During the handshake too (plaintext before keys, protected after).
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.client
+        .send_alert(AlertLevel::Fatal, AlertDescription::InsufficientSecurity)
+        .unwrap();
+    pair.drive();
+    assert_eq!(
+        pair.server_log.error,
+        Some(Error::AlertReceived(AlertDescription::InsufficientSecurity))
+    );
 }

@@ -528,3 +528,57 @@ fn oversized_record_is_record_overflow() {
     let alert = pair.server.poll_transmit().unwrap();
     assert_eq!(alert[0], 23, "alert is protected");
 }
+
+#[test]
+fn keying_material_exporter_agrees() {
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    let mut early = [0u8; 16];
+    assert!(pair
+        .client
+        .export_keying_material(&mut early, b"label", None)
+        .is_err());
+    pair.handshake().unwrap();
+    let export = |c: &embertls::Connection, label: &[u8], context: Option<&[u8]>| {
+        let mut out = [0u8; 48];
+        c.export_keying_material(&mut out, label, context).unwrap();
+        out
+    };
+    let a = export(&pair.client, b"EXPERIMENTAL test", Some(b"ctx"));
+    assert_eq!(a, export(&pair.server, b"EXPERIMENTAL test", Some(b"ctx")));
+    assert_ne!(a, export(&pair.server, b"EXPERIMENTAL other", Some(b"ctx")));
+    assert_ne!(a, export(&pair.server, b"EXPERIMENTAL test", None));
+    // A KeyUpdate does not change exported values (they hang off the
+    // exporter master secret).
+    pair.client.key_update(true).unwrap();
+    pair.drive();
+    assert_eq!(a, export(&pair.client, b"EXPERIMENTAL test", Some(b"ctx")));
+}
+
+#[test]
+fn ip_address_server_name_is_verified_without_sni() {
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("127.0.0.1"),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(pair.server.server_name(), None, "no SNI for an IP address");
+    assert!(pair.client.verify_result().unwrap().is_ok());
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("127.0.0.2"),
+    )
+    .unwrap();
+    pair.drive();
+    assert_eq!(
+        pair.client_log.error,
+        Some(Error::InvalidCertificate(CertificateError::NotValidForName))
+    );
+}

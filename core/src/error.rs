@@ -90,6 +90,8 @@ pub enum PeerMisbehaved {
     DowngradeDetected,
     EmptyCertificateChain,
     ClientHelloChangedAfterRetry,
+    /// Far more input arrived than fits while an operation was pending.
+    ExcessiveDataWhilePaused,
 }
 
 /// The peer offered nothing we can use.
@@ -145,6 +147,8 @@ pub enum ApiMisuse {
     AlreadyClosed,
     InvalidServerName,
     BufferFull,
+    /// TLS 1.3 allows only close_notify and user_canceled as warnings.
+    WarningAlertNotAllowed,
 }
 
 impl Error {
@@ -172,7 +176,8 @@ impl Error {
                 | PeerMisbehaved::TooManyEmptyRecords
                 | PeerMisbehaved::PlaintextAfterEncryption
                 | PeerMisbehaved::IllegalChangeCipherSpec
-                | PeerMisbehaved::SecondHelloRetryRequest => A::UnexpectedMessage,
+                | PeerMisbehaved::SecondHelloRetryRequest
+                | PeerMisbehaved::ExcessiveDataWhilePaused => A::UnexpectedMessage,
                 PeerMisbehaved::UnsolicitedExtension => A::UnsupportedExtension,
                 PeerMisbehaved::MissingKeyShare => A::MissingExtension,
                 PeerMisbehaved::EmptyCertificateChain => A::DecodeError,

@@ -47,6 +47,8 @@ const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
 const MAX_EMPTY_RECORDS: u32 = 32;
 const MAX_WARNING_ALERTS: u32 = 4;
 const MAX_CHANGE_CIPHER_SPECS: u32 = 1;
+/// Input buffered while an operation is pending, at most.
+const MAX_BUFFERED_WHILE_PAUSED: usize = 256 * 1024;
 
 /// Which end of the connection this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -258,6 +260,12 @@ impl Connection {
             // Nothing may follow close_notify; ignore it.
             return Ok(());
         }
+        if self.ops.pending.is_some() && self.rx.len() + data.len() > MAX_BUFFERED_WHILE_PAUSED {
+            // The peer keeps talking while we wait for an operation; a
+            // well-behaved peer has little to say at this point.
+            let result = Err(PeerMisbehaved::ExcessiveDataWhilePaused.into());
+            return self.settle(result);
+        }
         self.rx.extend_from_slice(data);
         let result = self.process();
         self.settle(result)
@@ -362,7 +370,37 @@ impl Connection {
             return;
         }
         self.sent_close = true;
-        let _ = self.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        let _ = self.send_alert_record(AlertLevel::Warning, AlertDescription::CloseNotify);
+    }
+
+    /// Sends an alert (Mbed TLS send_alert_message). A fatal alert ends the
+    /// connection; in TLS 1.3 only close_notify (see [`Connection::close`])
+    /// and user_canceled may be sent as warnings.
+    pub fn send_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+    ) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if level == AlertLevel::Warning {
+            if description != AlertDescription::UserCanceled
+                && description != AlertDescription::CloseNotify
+            {
+                return Err(ApiMisuse::WarningAlertNotAllowed.into());
+            }
+            if description == AlertDescription::CloseNotify {
+                self.close();
+                return Ok(());
+            }
+            return self.send_alert_record(level, description);
+        }
+        let sent = self.send_alert_record(AlertLevel::Fatal, description);
+        self.ops.cancel_pending();
+        self.state = None;
+        self.error = Some(Error::Closed);
+        sent
     }
 
     /// Hands in the result of an [`Operation`]; the handshake continues.
@@ -398,7 +436,7 @@ impl Connection {
         if let Err(e) = &result {
             if self.error.is_none() {
                 if let Some(alert) = e.alert() {
-                    let _ = self.send_alert(AlertLevel::Fatal, alert);
+                    let _ = self.send_alert_record(AlertLevel::Fatal, alert);
                 }
                 self.ops.cancel_pending();
                 self.state = None;
@@ -408,7 +446,7 @@ impl Connection {
         result
     }
 
-    fn send_alert(
+    fn send_alert_record(
         &mut self,
         level: AlertLevel,
         description: AlertDescription,
