@@ -120,6 +120,9 @@ pub mod time;
 pub(crate) mod transport;
 pub mod verify;
 
+#[cfg(test)]
+mod test_support;
+
 pub use config::{ClientConfig, ServerConfig};
 pub use conn::{Connection, Event, Output, Side};
 pub use error::Error;

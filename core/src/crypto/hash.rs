@@ -1,5 +1,6 @@
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use zeroize::Zeroize;
 
@@ -133,19 +134,13 @@ impl Hkdf for HkdfUsingHmac {
         let mut previous: Option<HashOutput> = None;
         for (counter, chunk) in out.chunks_mut(hash_len).enumerate() {
             let counter = [(counter + 1) as u8];
-            let mut parts: [&[u8]; 8] = [&[]; 8];
-            let mut n = 0;
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(info.len() + 2);
             if let Some(prev) = previous.as_ref() {
-                parts[n] = prev.as_ref();
-                n += 1;
+                parts.push(prev.as_ref());
             }
-            for piece in info.iter().take(6) {
-                parts[n] = piece;
-                n += 1;
-            }
-            parts[n] = &counter;
-            n += 1;
-            let block = key.sign(&parts[..n]);
+            parts.extend_from_slice(info);
+            parts.push(&counter);
+            let block = key.sign(&parts);
             chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
             previous = Some(block);
         }
@@ -174,5 +169,65 @@ impl Tls12Prf for PrfUsingHmac {
             chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
             a = key.sign(&[a.as_ref()]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// The generic HKDF and PRF agree with the provider's own on RFC vectors.
+    #[test]
+    fn generic_hkdf_matches_rfc5869_case1() {
+        let hkdf = HkdfUsingHmac(Arc::new(crate::test_support::HmacSha256));
+        let ikm = [0x0bu8; 22];
+        let salt: Vec<u8> = (0x00..=0x0c).collect();
+        let info: Vec<u8> = (0xf0..=0xf9).collect();
+        let prk = hkdf.extract(&salt, &ikm);
+        assert_eq!(
+            prk.as_ref(),
+            &[
+                0x07, 0x77, 0x09, 0x36, 0x2c, 0x2e, 0x32, 0xdf, 0x0d, 0xdc, 0x3f, 0x0d, 0xc4, 0x7b,
+                0xba, 0x63, 0x90, 0xb6, 0xc7, 0x3b, 0xb5, 0x0f, 0x9c, 0x31, 0x22, 0xec, 0x84, 0x4a,
+                0xd7, 0xc2, 0xb3, 0xe5
+            ]
+        );
+        let mut okm = [0u8; 42];
+        // Split info across many pieces: the result must not change.
+        let pieces: Vec<&[u8]> = info.chunks(1).collect();
+        hkdf.expand(prk.as_ref(), &pieces, &mut okm).unwrap();
+        assert_eq!(&okm[..8], &[0x3c, 0xb2, 0x5f, 0x25, 0xfa, 0xac, 0xd5, 0x7a]);
+        assert_eq!(
+            &okm[34..],
+            &[0x72, 0x08, 0xd5, 0xb8, 0x87, 0x18, 0x58, 0x65]
+        );
+        let mut one_piece = [0u8; 42];
+        hkdf.expand(prk.as_ref(), &[&info], &mut one_piece).unwrap();
+        assert_eq!(okm, one_piece);
+        let mut too_long = vec![0u8; 255 * 32 + 1];
+        assert!(hkdf.expand(prk.as_ref(), &[&info], &mut too_long).is_err());
+    }
+
+    #[test]
+    fn generic_prf_matches_published_sha256_vector() {
+        let prf = PrfUsingHmac(Arc::new(crate::test_support::HmacSha256));
+        let secret = [
+            0x9b, 0xbe, 0x43, 0x6b, 0xa9, 0x40, 0xf0, 0x17, 0xb1, 0x76, 0x52, 0x84, 0x9a, 0x71,
+            0xdb, 0x35,
+        ];
+        let seed = [
+            0xa0, 0xba, 0x9f, 0x93, 0x6c, 0xda, 0x31, 0x18, 0x27, 0xa6, 0xf7, 0x96, 0xff, 0xd5,
+            0x19, 0x8c,
+        ];
+        let mut out = [0u8; 100];
+        prf.prf(&secret, b"test label", &seed, &mut out);
+        assert_eq!(
+            &out[..16],
+            &[
+                0xe3, 0xf2, 0x29, 0xba, 0x72, 0x7b, 0xe1, 0x7b, 0x8d, 0x12, 0x26, 0x20, 0x55, 0x7c,
+                0xd4, 0x53
+            ]
+        );
     }
 }

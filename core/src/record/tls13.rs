@@ -118,3 +118,76 @@ impl Drop for Tls13RecordKeys {
         self.iv.zeroize();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Aead;
+    use crate::test_support::Aes128Gcm;
+    use alloc::vec::Vec;
+
+    fn keys() -> Tls13RecordKeys {
+        Tls13RecordKeys::new(Aes128Gcm.new_key(&[7u8; 16]).unwrap(), [9u8; 12], 16)
+    }
+
+    #[test]
+    fn seal_open_round_trip_with_padding() {
+        let (mut tx, mut rx) = (keys(), keys());
+        for padding in [0usize, 1, 100] {
+            let mut out = BytesMut::new();
+            tx.seal(&mut out, ContentType::Handshake, b"payload", padding)
+                .unwrap();
+            assert_eq!(out.len(), 5 + 7 + 1 + padding + 16);
+            assert_eq!(&out[..3], &[23, 3, 3]);
+            let mut record: Vec<u8> = out.to_vec();
+            let (typ, range) = rx.open(&mut record).unwrap();
+            assert_eq!(typ, ContentType::Handshake);
+            assert_eq!(&record[range], b"payload");
+        }
+        assert_eq!(tx.sequence(), 3);
+    }
+
+    #[test]
+    fn tampering_and_reordering_fail() {
+        let mut tx = keys();
+        let mut first = BytesMut::new();
+        tx.seal(&mut first, ContentType::ApplicationData, b"one", 0)
+            .unwrap();
+        let mut second = BytesMut::new();
+        tx.seal(&mut second, ContentType::ApplicationData, b"two", 0)
+            .unwrap();
+
+        // Second record first: the nonce no longer matches.
+        let mut rx = keys();
+        assert_eq!(
+            rx.open(&mut second.to_vec()).unwrap_err(),
+            Error::DecryptFailed
+        );
+
+        // A flipped header bit breaks the additional data.
+        let mut rx = keys();
+        let mut record = first.to_vec();
+        record[2] ^= 1;
+        assert_eq!(rx.open(&mut record).unwrap_err(), Error::DecryptFailed);
+
+        // Too short to hold a tag.
+        let mut rx = keys();
+        assert_eq!(
+            rx.open(&mut [23, 3, 3, 0, 3, 1, 2, 3]).unwrap_err(),
+            Error::DecryptFailed
+        );
+    }
+
+    #[test]
+    fn all_padding_record_is_refused() {
+        let mut tx = keys();
+        let mut out = BytesMut::new();
+        // Content type 0 with no content looks like padding only.
+        tx.seal(&mut out, ContentType(0), b"", 5).unwrap();
+        let mut rx = keys();
+        assert_eq!(
+            rx.open(&mut out.to_vec()).unwrap_err(),
+            Error::InvalidMessage(InvalidMessage::EmptyRecord)
+        );
+    }
+}
