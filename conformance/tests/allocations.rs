@@ -1,0 +1,72 @@
+//! The application-data path must not allocate per record. A counting
+//! global allocator measures the steady state after the handshake.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use embertls::conn::{Event, Output};
+use embertls_conformance::testkit::pair::{client_config, server_config};
+use embertls_conformance::testkit::{Mode, Pair};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn steady_state_data_path_does_not_allocate_per_record() {
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    let payload = vec![0xabu8; 16 * 1024];
+    let mut received = 0usize;
+    let mut one_round = |pair: &mut Pair| {
+        pair.client.send(&payload).unwrap();
+        while let Some(out) = pair.client.poll_output() {
+            if let Output::Transmit(bytes) = out {
+                pair.server.handle_input(&bytes, pair.now).unwrap();
+            }
+        }
+        while let Some(out) = pair.server.poll_output() {
+            if let Output::Event(Event::Data(data)) = out {
+                received += data.len();
+            }
+        }
+    };
+    // Warm up buffers, then measure.
+    for _ in 0..10 {
+        one_round(&mut pair);
+    }
+    let rounds = 1000;
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..rounds {
+        one_round(&mut pair);
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(received, payload.len() * (rounds + 10));
+    eprintln!("{allocations} allocations for {rounds} records each way");
+    assert!(
+        allocations <= rounds / 10,
+        "{allocations} allocations for {rounds} records"
+    );
+}
