@@ -28,8 +28,10 @@ fn handshake_and_data_each_key_type() {
             );
             assert_eq!(pair.client.key_exchange_group(), Some(NamedGroup::X25519));
             assert!(pair.client.verify_result().unwrap().is_ok());
-            let served = pair.server_log.operations_served;
-            assert_eq!(served, usize::from(mode == Mode::AlwaysPending), "{mode:?}");
+            // Pending mode: the server's signature, the client's chain check.
+            let pending = usize::from(mode == Mode::AlwaysPending);
+            assert_eq!(pair.server_log.operations_served, pending, "{mode:?}");
+            assert_eq!(pair.client_log.operations_served, pending, "{mode:?}");
             pair.client.send(b"ping").unwrap();
             pair.server.send(b"pong").unwrap();
             pair.drive();
@@ -153,8 +155,10 @@ fn client_authentication_modes() {
             assert!(pair.client.client_authenticated());
             assert_eq!(pair.server.verify_result(), Some(VerifyResult::empty()));
             assert_eq!(pair.server.peer_certificates().len(), 1);
-            let expected_ops = if mode == Mode::AlwaysPending { 1 } else { 0 };
+            // Pending mode: each side signs once and checks one chain.
+            let expected_ops = if mode == Mode::AlwaysPending { 2 } else { 0 };
             assert_eq!(pair.client_log.operations_served, expected_ops);
+            assert_eq!(pair.server_log.operations_served, expected_ops);
         }
 
         // Required, and the client has none: certificate_required.

@@ -31,13 +31,16 @@ pub fn certified_key(provider: &CryptoProvider, role: &str, key: &str) -> Arc<Ce
 pub fn server_config(mode: Mode, key: &str) -> ServerConfig {
     let provider = test_provider(mode);
     let certified = certified_key(&provider, "server", key);
-    ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)))
+    let mut config = ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)));
+    mode.wrap_common(&mut config.common);
+    config
 }
 
 /// A client trusting every test CA.
 pub fn client_config(mode: Mode) -> ClientConfig {
     let mut config = ClientConfig::new(test_provider(mode));
     config.common.roots = all_test_roots();
+    mode.wrap_common(&mut config.common);
     config
 }
 
@@ -164,6 +167,23 @@ impl Pair {
             }
         }
         moved
+    }
+
+    /// Serves every held operation and stops holding new ones.
+    pub fn release_held(&mut self) {
+        self.hold_operations = false;
+        for (from_client, op) in std::mem::take(&mut self.held) {
+            let (conn, log) = if from_client {
+                (&mut self.client, &mut self.client_log)
+            } else {
+                (&mut self.server, &mut self.server_log)
+            };
+            log.operations_served += 1;
+            let result = op.perform();
+            if let Err(e) = conn.complete(op.id, result) {
+                log.error.get_or_insert(e);
+            }
+        }
     }
 
     /// Drives to completion and fails unless both sides finished cleanly.

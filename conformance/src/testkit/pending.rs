@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use embertls::config::CommonConfig;
 use embertls::crypto::{CryptoProvider, KeyLoader, KeyType, Pausable, SigningKey};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::SignatureScheme;
+use embertls::verify::{CertificateVerifier, VerifyRequest, VerifyResult};
 
 /// How a test runs its pausable operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,13 @@ pub enum Mode {
 
 impl Mode {
     pub const ALL: [Mode; 2] = [Mode::Direct, Mode::AlwaysPending];
+
+    /// Applies the mode to a configuration's certificate verifier.
+    pub fn wrap_common(self, common: &mut CommonConfig) {
+        if self == Mode::AlwaysPending {
+            common.cert_verifier = Arc::new(PendingVerifier(common.cert_verifier.clone()));
+        }
+    }
 
     /// Applies the mode to a provider.
     pub fn wrap(self, provider: CryptoProvider) -> CryptoProvider {
@@ -46,6 +55,19 @@ impl SigningKey for PendingKey {
 
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
         self.0.choose_scheme(offered)
+    }
+}
+
+/// A certificate verifier whose `start_verify` always defers.
+pub struct PendingVerifier(pub Arc<dyn CertificateVerifier>);
+
+impl CertificateVerifier for PendingVerifier {
+    fn start_verify(&self, _: &VerifyRequest) -> Pausable<VerifyResult> {
+        Pausable::Pending
+    }
+
+    fn verify(&self, request: &VerifyRequest) -> VerifyResult {
+        self.0.verify(request)
     }
 }
 

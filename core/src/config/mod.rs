@@ -15,7 +15,9 @@ use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::MAX_PLAINTEXT_LEN;
 use crate::suites::{self, SuiteInfo};
-use crate::verify::{RootStore, VerifyMode, WebPkiVerifier};
+use crate::verify::{
+    CertificateVerifier, RootStore, VerifyMode, WebPkiCertVerifier, WebPkiVerifier,
+};
 
 /// Protocol versions, lowest and highest acceptable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,9 @@ pub struct CommonConfig {
     pub verify_mode: VerifyMode,
     /// Trust anchors for the peer's chain (conf_ca_chain).
     pub roots: RootStore,
+    /// Checks the peer's chain against `roots` (WebPKI by default); may be
+    /// pausable.
+    pub cert_verifier: Arc<dyn CertificateVerifier>,
     /// Largest plaintext per outgoing record (conf_max_frag_len, 64..=16384).
     pub max_fragment_len: usize,
     /// Largest plaintext accepted per incoming record (64..=16384); larger
@@ -82,6 +87,7 @@ impl CommonConfig {
             .filter(|s| provider.aead(s.aead).is_some() && provider.hkdf(s.hash).is_some())
             .map(|s| s.suite)
             .collect();
+        let cert_verifier = Arc::new(WebPkiCertVerifier::new(provider.verifier.clone()));
         Self {
             provider,
             versions: VersionRange::TLS13_ONLY,
@@ -91,6 +97,7 @@ impl CommonConfig {
             alpn_protocols: Vec::new(),
             verify_mode: VerifyMode::Required,
             roots: RootStore::new(),
+            cert_verifier,
             max_fragment_len: MAX_PLAINTEXT_LEN,
             max_incoming_plaintext: MAX_PLAINTEXT_LEN,
             record_padding_granularity: 1,

@@ -8,6 +8,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use crate::crypto::SigningKey;
 use crate::error::CryptoError;
 use crate::msgs::enums::SignatureScheme;
+use crate::verify::{CertificateVerifier, VerifyRequest, VerifyResult};
 
 /// Identifies an operation within one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,6 +47,11 @@ pub enum OperationRequest {
         scheme: SignatureScheme,
         message: Vec<u8>,
     },
+    /// Check the peer's certificate chain.
+    VerifyCertificate {
+        verifier: Arc<dyn CertificateVerifier>,
+        request: VerifyRequest,
+    },
 }
 
 impl core::fmt::Debug for OperationRequest {
@@ -61,6 +67,11 @@ impl core::fmt::Debug for OperationRequest {
                 .field("scheme", scheme)
                 .field("message_len", &message.len())
                 .finish(),
+            OperationRequest::VerifyCertificate { request, .. } => f
+                .debug_struct("VerifyCertificate")
+                .field("chain_len", &request.chain.len())
+                .field("purpose", &request.purpose)
+                .finish(),
         }
     }
 }
@@ -69,19 +80,22 @@ impl Operation {
     /// Performs the operation synchronously with the provider's blocking
     /// entry point; what a worker thread typically does.
     pub fn perform(&self) -> OperationResult {
-        if self.cancellation.is_canceled() {
-            return match self.request {
-                OperationRequest::Sign { .. } => {
-                    OperationResult::Signature(Err(CryptoError::OperationCanceled))
-                }
-            };
-        }
+        let canceled = self.cancellation.is_canceled();
         match &self.request {
+            OperationRequest::Sign { .. } if canceled => {
+                OperationResult::Signature(Err(CryptoError::OperationCanceled))
+            }
             OperationRequest::Sign {
                 key,
                 scheme,
                 message,
             } => OperationResult::Signature(key.sign(*scheme, message)),
+            OperationRequest::VerifyCertificate { .. } if canceled => {
+                OperationResult::Verification(Err(CryptoError::OperationCanceled))
+            }
+            OperationRequest::VerifyCertificate { verifier, request } => {
+                OperationResult::Verification(Ok(verifier.verify(request)))
+            }
         }
     }
 }
@@ -90,4 +104,7 @@ impl Operation {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OperationResult {
     Signature(Result<Vec<u8>, CryptoError>),
+    /// The chain's verification flags (empty when good), or a failure to
+    /// verify at all.
+    Verification(Result<VerifyResult, CryptoError>),
 }

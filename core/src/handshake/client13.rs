@@ -12,7 +12,8 @@ use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{
-    certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep,
+    apply_verify_result, certificate_verify_message, check_finished, start_sign, start_verify,
+    tls13_record_keys, Context, SignStep, VerifyStep,
 };
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::OperationResult;
@@ -26,7 +27,7 @@ use crate::msgs::handshake::{
 use crate::msgs::hello::{ClientHello, ServerHello, SessionId, DOWNGRADE_TLS11, DOWNGRADE_TLS12};
 use crate::suites::{self, SuiteInfo};
 use crate::transport::HandshakeMessage;
-use crate::verify::{result_to_error, VerifyMode, VerifyResult};
+use crate::verify::{Purpose, VerifyMode, VerifyRequest, VerifyResult};
 
 use crate::conn::State;
 
@@ -86,6 +87,8 @@ pub(crate) enum ClientState {
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectFinished>),
     SigningCertificateVerify(Box<SigningCertificateVerify>),
+    /// The configured verifier checks the server's chain elsewhere.
+    VerifyingCertificate(Box<ExpectCertificateVerify>),
 }
 
 impl ClientState {
@@ -98,6 +101,7 @@ impl ClientState {
             Self::ExpectCertificateVerify(_) => "client:expect_certificate_verify",
             Self::ExpectFinished(_) => "client:expect_finished",
             Self::SigningCertificateVerify(_) => "client:signing_certificate_verify",
+            Self::VerifyingCertificate(_) => "client:verifying_certificate",
         }
     }
 
@@ -132,6 +136,10 @@ impl ClientState {
             (Self::SigningCertificateVerify(s), OperationResult::Signature(sig)) => {
                 let sig = sig?;
                 finish_client_flight(cx, s.hs, Some((s.scheme, sig)), s.traffic)
+            }
+            (Self::VerifyingCertificate(s), OperationResult::Verification(result)) => {
+                apply_verify_result(cx, s.hs.config.common.verify_mode, result?)?;
+                Ok(State::Client(ClientState::ExpectCertificateVerify(s)))
             }
             _ => Err(ApiMisuse::WrongOperationResult.into()),
         }
@@ -545,30 +553,34 @@ impl ExpectCertificate {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert_der))
             .collect();
-        let common = &self.hs.config.common;
-        let result = match common.verify_mode {
-            VerifyMode::None => VerifyResult::SKIP_VERIFY,
-            _ => common.verifier().verify_chain(
-                &chain,
-                &common.roots,
-                self.hs.server_name.as_deref(),
-                false,
-                common.provider.time.as_ref().and_then(|t| t.now()),
-            ),
-        };
-        cx.negotiated.verify_result = Some(result);
-        cx.negotiated.peer_certificates = chain.clone();
-        if common.verify_mode == VerifyMode::Required && !result.is_ok() {
-            return Err(result_to_error(result).into());
-        }
         self.hs.transcript.add(msg.encoded);
-        Ok(State::Client(ClientState::ExpectCertificateVerify(
-            Box::new(ExpectCertificateVerify {
-                hs: self.hs,
-                request: self.request,
-                chain,
-            }),
-        )))
+        cx.negotiated.peer_certificates = chain.clone();
+        let common = &self.hs.config.common;
+        let mode = common.verify_mode;
+        let verifier = common.cert_verifier.clone();
+        let request = VerifyRequest {
+            chain: chain.clone(),
+            roots: common.roots.clone(),
+            server_name: self.hs.server_name.clone(),
+            purpose: Purpose::ServerAuth,
+            now: common.provider.time.as_ref().and_then(|t| t.now()),
+        };
+        let next = Box::new(ExpectCertificateVerify {
+            hs: self.hs,
+            request: self.request,
+            chain,
+        });
+        if mode == VerifyMode::None {
+            cx.negotiated.verify_result = Some(VerifyResult::SKIP_VERIFY);
+            return Ok(State::Client(ClientState::ExpectCertificateVerify(next)));
+        }
+        match start_verify(cx, &verifier, request) {
+            VerifyStep::Done(result) => {
+                apply_verify_result(cx, mode, result)?;
+                Ok(State::Client(ClientState::ExpectCertificateVerify(next)))
+            }
+            VerifyStep::Paused => Ok(State::Client(ClientState::VerifyingCertificate(next))),
+        }
     }
 }
 

@@ -23,7 +23,9 @@ use crate::error::{CryptoError, Error, PeerMisbehaved};
 use crate::msgs::enums::{ContentType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::{Protection, RecordLayer, Tls13RecordKeys};
 use crate::suites::SuiteInfo;
-use crate::verify::VerifyResult;
+use crate::verify::{
+    result_to_error, CertificateVerifier, VerifyMode, VerifyRequest, VerifyResult,
+};
 
 use self::key_schedule::{KeySchedule, Secret};
 
@@ -146,6 +148,42 @@ pub(crate) fn check_finished(expected: &Secret, received: &[u8]) -> Result<(), E
     } else {
         Err(PeerMisbehaved::BadFinished.into())
     }
+}
+
+/// Outcome of asking the configured verifier about a chain.
+pub(crate) enum VerifyStep {
+    Done(VerifyResult),
+    Paused,
+}
+
+pub(crate) fn start_verify(
+    cx: &mut Context<'_>,
+    verifier: &Arc<dyn CertificateVerifier>,
+    request: VerifyRequest,
+) -> VerifyStep {
+    match verifier.start_verify(&request) {
+        crate::crypto::Pausable::Ready(result) => VerifyStep::Done(result),
+        crate::crypto::Pausable::Pending => {
+            cx.request_operation(OperationRequest::VerifyCertificate {
+                verifier: verifier.clone(),
+                request,
+            });
+            VerifyStep::Paused
+        }
+    }
+}
+
+/// Records a chain's verification result and enforces the verify mode.
+pub(crate) fn apply_verify_result(
+    cx: &mut Context<'_>,
+    mode: VerifyMode,
+    result: VerifyResult,
+) -> Result<(), Error> {
+    cx.negotiated.verify_result = Some(result);
+    if mode == VerifyMode::Required && !result.is_ok() {
+        return Err(result_to_error(result).into());
+    }
+    Ok(())
 }
 
 /// Outcome of asking a key to sign.

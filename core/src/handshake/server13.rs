@@ -13,7 +13,8 @@ use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{
-    certificate_verify_message, check_finished, start_sign, tls13_record_keys, Context, SignStep,
+    apply_verify_result, certificate_verify_message, check_finished, start_sign, start_verify,
+    tls13_record_keys, Context, SignStep, VerifyStep,
 };
 use crate::config::{CertifiedKey, ClientHelloInfo, ServerConfig};
 use crate::conn::{OperationResult, State};
@@ -28,7 +29,7 @@ use crate::msgs::handshake::{
 use crate::msgs::hello::{ClientHello, ServerHello, SessionId, HELLO_RETRY_REQUEST_RANDOM};
 use crate::suites::SuiteInfo;
 use crate::transport::HandshakeMessage;
-use crate::verify::{result_to_error, VerifyMode, VerifyResult};
+use crate::verify::{Purpose, VerifyMode, VerifyRequest, VerifyResult};
 
 /// What a HelloRetryRequest committed us to.
 pub(crate) struct RetryState {
@@ -77,6 +78,8 @@ pub(crate) enum ServerState {
     ExpectCertificate(Box<ExpectClientData>),
     ExpectCertificateVerify(Box<ExpectCertificateVerify>),
     ExpectFinished(Box<ExpectClientData>),
+    /// The configured verifier checks the client's chain elsewhere.
+    VerifyingCertificate(Box<ExpectCertificateVerify>),
 }
 
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<ServerState, Error> {
@@ -103,6 +106,7 @@ impl ServerState {
             Self::ExpectCertificate(_) => "server:expect_certificate",
             Self::ExpectCertificateVerify(_) => "server:expect_certificate_verify",
             Self::ExpectFinished(_) => "server:expect_finished",
+            Self::VerifyingCertificate(_) => "server:verifying_certificate",
         }
     }
 
@@ -137,6 +141,10 @@ impl ServerState {
                     sig,
                     s.requested_client_cert,
                 )
+            }
+            (Self::VerifyingCertificate(s), OperationResult::Verification(result)) => {
+                apply_verify_result(cx, s.inner.hs.config.common.verify_mode, result?)?;
+                Ok(State::Server(ServerState::ExpectCertificateVerify(s)))
             }
             _ => Err(ApiMisuse::WrongOperationResult.into()),
         }
@@ -596,24 +604,27 @@ impl ExpectClientData {
             .into_iter()
             .map(|e| CertificateDer::from(e.cert_der))
             .collect();
-        let result = common.verifier().verify_chain(
-            &chain,
-            &common.roots,
-            None,
-            true,
-            common.provider.time.as_ref().and_then(|t| t.now()),
-        );
-        cx.negotiated.verify_result = Some(result);
         cx.negotiated.peer_certificates = chain.clone();
-        if common.verify_mode == VerifyMode::Required && !result.is_ok() {
-            return Err(result_to_error(result).into());
+        let mode = common.verify_mode;
+        let verifier = common.cert_verifier.clone();
+        let request = VerifyRequest {
+            chain: chain.clone(),
+            roots: common.roots.clone(),
+            server_name: None,
+            purpose: Purpose::ClientAuth,
+            now: common.provider.time.as_ref().and_then(|t| t.now()),
+        };
+        let next = Box::new(ExpectCertificateVerify {
+            inner: *self,
+            chain,
+        });
+        match start_verify(cx, &verifier, request) {
+            VerifyStep::Done(result) => {
+                apply_verify_result(cx, mode, result)?;
+                Ok(State::Server(ServerState::ExpectCertificateVerify(next)))
+            }
+            VerifyStep::Paused => Ok(State::Server(ServerState::VerifyingCertificate(next))),
         }
-        Ok(State::Server(ServerState::ExpectCertificateVerify(
-            Box::new(ExpectCertificateVerify {
-                inner: *self,
-                chain,
-            }),
-        )))
     }
 
     fn handle_finished(

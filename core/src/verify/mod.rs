@@ -16,7 +16,9 @@ use core::time::Duration;
 use rustls_pki_types::{alg_id, AlgorithmIdentifier, CertificateDer, InvalidSignature, ServerName};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::crypto::{SignatureAlgorithm, SignatureVerifier, UnixTime};
+use alloc::string::String;
+
+use crate::crypto::{Pausable, SignatureAlgorithm, SignatureVerifier, UnixTime};
 use crate::error::{CertificateError, Error, PeerMisbehaved};
 use crate::msgs::enums::{HashAlgorithm, NamedGroup, SignatureScheme};
 
@@ -260,6 +262,63 @@ impl WebPkiVerifier {
             }
         }
         Err(last_err.into())
+    }
+}
+
+/// What a certificate chain is checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A server's chain, checked by a client.
+    ServerAuth,
+    /// A client's chain, checked by a server.
+    ClientAuth,
+}
+
+/// Everything needed to check a peer's chain, owned so that the check can
+/// run later and elsewhere when it is pausable.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    /// End entity first.
+    pub chain: Vec<CertificateDer<'static>>,
+    pub roots: RootStore,
+    /// The name the client connected to (server chains only).
+    pub server_name: Option<String>,
+    pub purpose: Purpose,
+    pub now: Option<UnixTime>,
+}
+
+/// Checks certificate chains. The built-in [`WebPkiCertVerifier`] is
+/// synchronous; a verifier that consults a remote service or a slow
+/// revocation source returns [`Pausable::Pending`] from `start_verify`, and
+/// the connection hands the request to the caller as an operation.
+pub trait CertificateVerifier: Send + Sync {
+    fn start_verify(&self, request: &VerifyRequest) -> Pausable<VerifyResult> {
+        Pausable::Ready(self.verify(request))
+    }
+
+    /// Verifies synchronously; what a worker serving a pending request calls.
+    fn verify(&self, request: &VerifyRequest) -> VerifyResult;
+}
+
+/// WebPKI path building and name checks with the provider's signature
+/// algorithms (the default verifier).
+pub struct WebPkiCertVerifier(WebPkiVerifier);
+
+impl WebPkiCertVerifier {
+    pub fn new(verifier: Arc<dyn SignatureVerifier>) -> Self {
+        Self(WebPkiVerifier::new(verifier))
+    }
+}
+
+impl CertificateVerifier for WebPkiCertVerifier {
+    fn verify(&self, request: &VerifyRequest) -> VerifyResult {
+        self.0.verify_chain(
+            &request.chain,
+            &request.roots,
+            request.server_name.as_deref(),
+            request.purpose == Purpose::ClientAuth,
+            request.now,
+        )
     }
 }
 

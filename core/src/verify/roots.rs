@@ -1,5 +1,6 @@
 //! Trust anchors from DER or PEM.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use rustls_pki_types::pem::PemObject;
@@ -8,8 +9,15 @@ use rustls_pki_types::{CertificateDer, TrustAnchor};
 use crate::error::{CertificateError, Error};
 
 /// The CA certificates a peer's chain must lead to (Mbed TLS conf_ca_chain).
+/// Cloning is cheap (shared until modified), so every handshake can carry
+/// the store into a verification request.
 #[derive(Debug, Clone, Default)]
 pub struct RootStore {
+    inner: Arc<Anchors>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Anchors {
     anchors: Vec<TrustAnchor<'static>>,
     /// Subject DNs of the anchors, for CertificateRequest CA lists.
     subjects: Vec<Vec<u8>>,
@@ -21,17 +29,17 @@ impl RootStore {
     }
 
     pub fn anchors(&self) -> &[TrustAnchor<'static>] {
-        &self.anchors
+        &self.inner.anchors
     }
 
     /// DER-encoded subject names of the anchors (the DistinguishedName
     /// contents, wrapped in a SEQUENCE as TLS sends them).
     pub fn subjects(&self) -> &[Vec<u8>] {
-        &self.subjects
+        &self.inner.subjects
     }
 
     pub fn is_empty(&self) -> bool {
-        self.anchors.is_empty()
+        self.inner.anchors.is_empty()
     }
 
     pub fn add_der(&mut self, der: &[u8]) -> Result<(), Error> {
@@ -41,8 +49,9 @@ impl RootStore {
             .to_owned();
         let mut subject = Vec::with_capacity(anchor.subject.len() + 4);
         crate::verify::roots::der_sequence(&mut subject, anchor.subject.as_ref());
-        self.subjects.push(subject);
-        self.anchors.push(anchor);
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.subjects.push(subject);
+        inner.anchors.push(anchor);
         Ok(())
     }
 
