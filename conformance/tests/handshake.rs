@@ -586,3 +586,111 @@ fn ip_address_server_name_is_verified_without_sni() {
         Some(Error::InvalidCertificate(CertificateError::NotValidForName))
     );
 }
+
+mod external_signer {
+    use super::*;
+    use embertls::crypto::{ExternalSign, ExternalSigner, SigningKey};
+    use embertls::error::CryptoError;
+    use embertls::msgs::enums::SignatureScheme;
+    use embertls::pki_types::CertificateDer;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Answer {
+        Decline,
+        Ready,
+        Pending,
+    }
+
+    /// Signs for one certificate with a key of its own; counts its work.
+    struct TestSigner {
+        certificate: CertificateDer<'static>,
+        key: Arc<dyn SigningKey>,
+        answer: Answer,
+        signatures: AtomicUsize,
+    }
+
+    impl ExternalSigner for TestSigner {
+        fn start_sign(
+            &self,
+            certificate: &CertificateDer<'_>,
+            scheme: SignatureScheme,
+            message: &[u8],
+        ) -> ExternalSign {
+            if certificate.as_ref() != self.certificate.as_ref() {
+                return ExternalSign::Declined;
+            }
+            match self.answer {
+                Answer::Decline => ExternalSign::Declined,
+                Answer::Ready => {
+                    self.signatures.fetch_add(1, Ordering::SeqCst);
+                    ExternalSign::Ready(self.key.sign(scheme, message))
+                }
+                Answer::Pending => ExternalSign::Pending,
+            }
+        }
+
+        fn sign(
+            &self,
+            _: &CertificateDer<'static>,
+            scheme: SignatureScheme,
+            message: &[u8],
+        ) -> Result<Vec<u8>, CryptoError> {
+            self.signatures.fetch_add(1, Ordering::SeqCst);
+            self.key.sign(scheme, message)
+        }
+    }
+
+    fn run(answer: Answer, wrong_key: bool) -> (Pair, Arc<TestSigner>) {
+        let mut server = server_config(Mode::Direct, "p256");
+        let provider = server.common.provider.clone();
+        let certificate = certified_key(&provider, "server", "p256").chain[0].clone();
+        // The signer holds the key for the server certificate (or, to prove
+        // its signature is the one used, a different key).
+        let owner = if wrong_key { "client" } else { "server" };
+        let key = certified_key(&provider, owner, "p256").key.clone();
+        let signer = Arc::new(TestSigner {
+            certificate,
+            key,
+            answer,
+            signatures: AtomicUsize::new(0),
+        });
+        server.common.external_signer = Some(signer.clone());
+        let mut pair = Pair::new(client_config(Mode::Direct), server, Some("localhost")).unwrap();
+        pair.drive();
+        (pair, signer)
+    }
+
+    #[test]
+    fn ready_pending_and_declined() {
+        for answer in [Answer::Ready, Answer::Pending, Answer::Decline] {
+            let (pair, signer) = run(answer, false);
+            assert!(pair.client_log.handshake_complete && pair.server_log.handshake_complete);
+            let expected = if answer == Answer::Decline { 0 } else { 1 };
+            assert_eq!(signer.signatures.load(Ordering::SeqCst), expected);
+            assert_eq!(
+                pair.server_log.operations_served,
+                usize::from(answer == Answer::Pending)
+            );
+        }
+    }
+
+    #[test]
+    fn the_external_signature_is_the_one_sent() {
+        // The external signer uses a P-256 key that does not match the
+        // certificate: the client must reject the handshake.
+        for answer in [Answer::Ready, Answer::Pending] {
+            let (pair, _) = run(answer, true);
+            assert_eq!(
+                pair.client_log.error,
+                Some(Error::PeerMisbehaved(
+                    embertls::error::PeerMisbehaved::BadSignature
+                ))
+            );
+            assert_eq!(pair.server_log.alerts, vec![AlertDescription::DecryptError]);
+        }
+        // Declining falls through to the certificate's own key: success.
+        let (pair, _) = run(Answer::Decline, true);
+        assert!(pair.client_log.handshake_complete);
+    }
+}

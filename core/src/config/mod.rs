@@ -10,7 +10,7 @@ pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndK
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::crypto::CryptoProvider;
+use crate::crypto::{CryptoProvider, ExternalSigner};
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::MAX_PLAINTEXT_LEN;
@@ -64,6 +64,9 @@ pub struct CommonConfig {
     /// Checks the peer's chain against `roots` (WebPKI by default); may be
     /// pausable.
     pub cert_verifier: Arc<dyn CertificateVerifier>,
+    /// Asked to sign before our certificate's own key; may decline
+    /// (Mbed TLS conf_async_private_cb).
+    pub external_signer: Option<Arc<dyn ExternalSigner>>,
     /// Largest plaintext per outgoing record (conf_max_frag_len, 64..=16384).
     pub max_fragment_len: usize,
     /// Largest plaintext accepted per incoming record (64..=16384); larger
@@ -98,6 +101,7 @@ impl CommonConfig {
             verify_mode: VerifyMode::Required,
             roots: RootStore::new(),
             cert_verifier,
+            external_signer: None,
             max_fragment_len: MAX_PLAINTEXT_LEN,
             max_incoming_plaintext: MAX_PLAINTEXT_LEN,
             record_padding_granularity: 1,

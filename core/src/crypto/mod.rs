@@ -24,7 +24,11 @@ pub use self::hash::{
 };
 pub use self::kx::{ActiveKeyExchange, KeyExchangeGroup, SharedSecret};
 pub use self::rand::{RandomAdapter, SecureRandom, TimeSource, UnixTime};
-pub use self::sign::{KeyLoader, KeyType, SignatureAlgorithm, SignatureVerifier, SigningKey};
+pub(crate) use self::sign::ExternalKey;
+pub use self::sign::{
+    ExternalSign, ExternalSigner, KeyLoader, KeyType, SignatureAlgorithm, SignatureVerifier,
+    SigningKey,
+};
 pub use self::ticket::TicketSealer;
 
 use crate::msgs::enums::{HashAlgorithm, NamedGroup};

@@ -1,5 +1,7 @@
 use alloc::sync::Arc;
+
 use alloc::vec::Vec;
+use rustls_pki_types::CertificateDer;
 
 use super::Pausable;
 use crate::error::CryptoError;
@@ -142,4 +144,58 @@ impl core::fmt::Debug for dyn SigningKey {
 /// Turns private-key DER (PKCS#8, SEC1 or PKCS#1) into a [`SigningKey`].
 pub trait KeyLoader: Send + Sync {
     fn load_private_key(&self, der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError>;
+}
+
+/// What an [`ExternalSigner`] says to a signing request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternalSign {
+    /// Not this signer's key: the certificate's own [`SigningKey`] signs
+    /// instead (Mbed TLS `MBEDTLS_ERR_SSL_HW_ACCEL_FALLTHROUGH`).
+    Declined,
+    /// Signed (or failed) at once.
+    Ready(Result<Vec<u8>, CryptoError>),
+    /// The caller gets an operation and serves it with [`ExternalSigner::sign`].
+    Pending,
+}
+
+/// A signer consulted before a certificate's own key, chosen per
+/// certificate (Mbed TLS `conf_async_private_cb` for signing): an HSM that
+/// holds some keys, a remote signing service.
+pub trait ExternalSigner: Send + Sync {
+    fn start_sign(
+        &self,
+        certificate: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> ExternalSign;
+
+    /// Signs synchronously; what a worker serving a pending request calls.
+    fn sign(
+        &self,
+        certificate: &CertificateDer<'static>,
+        scheme: SignatureScheme,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// Presents an external signer bound to one certificate as a signing key,
+/// so a pending external signature travels as an ordinary sign operation.
+pub(crate) struct ExternalKey {
+    pub signer: Arc<dyn ExternalSigner>,
+    pub certificate: CertificateDer<'static>,
+    pub key_type: KeyType,
+}
+
+impl SigningKey for ExternalKey {
+    fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    fn start_sign(&self, _: SignatureScheme, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.signer.sign(&self.certificate, scheme, message)
+    }
 }

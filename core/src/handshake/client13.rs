@@ -684,7 +684,13 @@ impl ExpectFinished {
         };
         let hash = self.hs.transcript.current_hash()?;
         let message = certificate_verify_message(false, hash.as_ref());
-        match start_sign(cx, &certified.key, scheme, message)? {
+        match start_sign(
+            cx,
+            self.hs.config.common.external_signer.as_ref(),
+            &certified,
+            scheme,
+            message,
+        )? {
             SignStep::Done(sig) => finish_client_flight(cx, self.hs, Some((scheme, sig)), traffic),
             SignStep::Paused => Ok(State::Client(ClientState::SigningCertificateVerify(
                 Box::new(SigningCertificateVerify {

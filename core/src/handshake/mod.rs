@@ -17,8 +17,9 @@ use rustls_pki_types::CertificateDer;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use crate::config::CertifiedKey;
 use crate::conn::{Cancellation, Event, Operation, OperationId, OperationRequest};
-use crate::crypto::{CryptoProvider, SigningKey};
+use crate::crypto::{CryptoProvider, ExternalKey, ExternalSign, ExternalSigner};
 use crate::error::{CryptoError, Error, PeerMisbehaved};
 use crate::msgs::enums::{ContentType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::{Protection, RecordLayer, Tls13RecordKeys};
@@ -192,17 +193,34 @@ pub(crate) enum SignStep {
     Paused,
 }
 
+/// Signs with `certified`'s key, asking the external signer first if one is
+/// configured.
 pub(crate) fn start_sign(
     cx: &mut Context<'_>,
-    key: &Arc<dyn SigningKey>,
+    external: Option<&Arc<dyn ExternalSigner>>,
+    certified: &CertifiedKey,
     scheme: SignatureScheme,
     message: Vec<u8>,
 ) -> Result<SignStep, Error> {
+    let mut key = certified.key.clone();
+    if let (Some(signer), Some(leaf)) = (external, certified.chain.first()) {
+        match signer.start_sign(leaf, scheme, &message) {
+            ExternalSign::Declined => {}
+            ExternalSign::Ready(result) => return Ok(SignStep::Done(result?)),
+            ExternalSign::Pending => {
+                key = Arc::new(ExternalKey {
+                    signer: signer.clone(),
+                    certificate: leaf.clone(),
+                    key_type: certified.key.key_type(),
+                });
+            }
+        }
+    }
     match key.start_sign(scheme, &message) {
         crate::crypto::Pausable::Ready(result) => Ok(SignStep::Done(result?)),
         crate::crypto::Pausable::Pending => {
             cx.request_operation(OperationRequest::Sign {
-                key: key.clone(),
+                key,
                 scheme,
                 message,
             });

@@ -515,7 +515,13 @@ fn sign_and_finish(
 ) -> Result<State, Error> {
     let hash = hs.transcript.current_hash()?;
     let message = certificate_verify_message(true, hash.as_ref());
-    match start_sign(cx, &certified.key, scheme, message)? {
+    match start_sign(
+        cx,
+        hs.config.common.external_signer.as_ref(),
+        certified,
+        scheme,
+        message,
+    )? {
         SignStep::Done(sig) => {
             finish_server_flight(cx, hs, server_secret, scheme, sig, requested_client_cert)
         }
