@@ -19,6 +19,10 @@ pub mod time;
 pub(crate) mod transport;
 pub mod verify;
 
+/// Not API: hooks for the conformance suite. No stability promise.
+#[doc(hidden)]
+pub use record::testing as __testing;
+
 pub use config::{ClientConfig, ServerConfig};
 pub use conn::{Connection, Event, Output, Side};
 pub use error::Error;
