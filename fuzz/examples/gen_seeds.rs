@@ -13,7 +13,9 @@ use embertls_conformance::testkit::rfc8448;
 use embertls_fuzz::{client, drain, server};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(target);
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join(name), bytes).unwrap();
 }
@@ -43,13 +45,33 @@ fn main() {
     assert!(!s.is_handshaking(), "server finished the handshake");
 
     let client_stream = [hello.as_slice(), &client_finished, &client_data].concat();
-    write("server_input", "handshake_whole", &chunked(0, &client_stream));
-    write("server_input", "handshake_by_7", &chunked(7, &client_stream));
-    write("server_input", "rfc8448_client_hello", &chunked(0, &rfc8448::CLIENT_HELLO_RECORD));
+    write(
+        "server_input",
+        "handshake_whole",
+        &chunked(0, &client_stream),
+    );
+    write(
+        "server_input",
+        "handshake_by_7",
+        &chunked(7, &client_stream),
+    );
+    write(
+        "server_input",
+        "rfc8448_client_hello",
+        &chunked(0, &rfc8448::CLIENT_HELLO_RECORD),
+    );
 
     let server_stream = [server_flight.as_slice(), &server_after].concat();
-    write("client_input", "handshake_whole", &chunked(0, &server_stream));
-    write("client_input", "handshake_by_13", &chunked(13, &server_stream));
+    write(
+        "client_input",
+        "handshake_whole",
+        &chunked(0, &server_stream),
+    );
+    write(
+        "client_input",
+        "handshake_by_13",
+        &chunked(13, &server_stream),
+    );
 
     // record_layer: server side (even first byte) and client side (odd).
     write(
@@ -78,8 +100,16 @@ fn main() {
     );
 
     // handshake_messages: bodies of real messages.
-    write("handshake_messages", "client_hello", &rfc8448::CLIENT_HELLO[4..]);
-    write("handshake_messages", "server_hello", &rfc8448::SERVER_HELLO[4..]);
+    write(
+        "handshake_messages",
+        "client_hello",
+        &rfc8448::CLIENT_HELLO[4..],
+    );
+    write(
+        "handshake_messages",
+        "server_hello",
+        &rfc8448::SERVER_HELLO[4..],
+    );
     write(
         "handshake_messages",
         "encrypted_extensions",
@@ -95,10 +125,16 @@ fn main() {
         "new_session_ticket",
         &rfc8448::NEW_SESSION_TICKET[4..],
     );
-    write("handshake_messages", "certificate_request", &[
-        0, 0, 0x0a, 0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4,
-    ]);
-    write("handshake_messages", "certificate", &rfc8448::CERTIFICATE[4..]);
+    write(
+        "handshake_messages",
+        "certificate_request",
+        &[0, 0, 0x0a, 0, 0x0d, 0, 6, 0, 4, 4, 3, 8, 4],
+    );
+    write(
+        "handshake_messages",
+        "certificate",
+        &rfc8448::CERTIFICATE[4..],
+    );
     write("handshake_messages", "key_update", &[1]);
     println!("seeds written under fuzz/seeds/");
 }

@@ -55,7 +55,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(cv) = CertificateVerify::read(data) {
         let bytes = encode(|o| cv.write(o));
-        assert_eq!(bytes, data, "CertificateVerify re-encodes to the same bytes");
+        assert_eq!(
+            bytes, data,
+            "CertificateVerify re-encodes to the same bytes"
+        );
     }
     if let Ok(nst) = NewSessionTicket13::read(data) {
         let bytes = encode(|o| nst.write(o));

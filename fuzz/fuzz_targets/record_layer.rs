@@ -75,7 +75,9 @@ fn server_side(mut ops: Ops<'_>) {
     let flight = drain(&mut server);
     client.read_server_flight(&flight).expect("server flight");
     let finished = client.finished_record();
-    server.handle_input(&finished, Instant::ZERO).expect("Finished");
+    server
+        .handle_input(&finished, Instant::ZERO)
+        .expect("Finished");
     drain(&mut server);
     assert!(!server.is_handshaking());
 
@@ -132,15 +134,16 @@ fn server_side(mut ops: Ops<'_>) {
             }
         };
         if !alive {
-            assert!(server.handle_input(&[23, 3, 3, 0, 0], Instant::ZERO).is_err());
+            assert!(server
+                .handle_input(&[23, 3, 3, 0, 0], Instant::ZERO)
+                .is_err());
             return;
         }
     }
 }
 
 fn client_side(mut ops: Ops<'_>) {
-    let mut pair =
-        Pair::new(client_config(), server_config(), Some(SERVER_NAME)).expect("pair");
+    let mut pair = Pair::new(client_config(), server_config(), Some(SERVER_NAME)).expect("pair");
     pair.handshake().expect("handshake");
     while let Some(op) = ops.byte() {
         let mut bytes = match op % 4 {

@@ -59,9 +59,8 @@ pub fn server() -> Connection {
 
 /// A client that has already produced its ClientHello; returns the bytes.
 pub fn client() -> (Connection, Vec<u8>) {
-    let mut conn =
-        Connection::client(Arc::new(client_config()), Some(SERVER_NAME), Instant::ZERO)
-            .expect("client");
+    let mut conn = Connection::client(Arc::new(client_config()), Some(SERVER_NAME), Instant::ZERO)
+        .expect("client");
     let hello = drain(&mut conn);
     (conn, hello)
 }
