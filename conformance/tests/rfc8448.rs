@@ -381,6 +381,18 @@ fn scripted_rfc_client_completes_handshake_with_our_server() {
     assert_eq!(client.secrets.server_handshake_traffic, S_HS_TRAFFIC);
     // The master secret does not depend on the transcript either.
     assert_eq!(client.secrets.master, MASTER_SECRET);
+    // So our Finished goes out under the RFC's client handshake key and IV,
+    // and our server's four records opened under the RFC's server ones.
+    let write = client.write.as_ref().unwrap();
+    assert_eq!(
+        (write.key, write.iv, write.seq),
+        (CLIENT_HS_KEY, CLIENT_HS_IV, 0)
+    );
+    let read = client.read.as_ref().unwrap();
+    assert_eq!(
+        (read.key, read.iv, read.seq),
+        (SERVER_HS_KEY, SERVER_HS_IV, 4)
+    );
 
     // Our server's own flight: EE, our P-256 certificate, an ECDSA
     // CertificateVerify and a Finished the scripted client verified.
