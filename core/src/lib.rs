@@ -123,6 +123,10 @@ pub mod verify;
 #[cfg(test)]
 mod test_support;
 
+/// Not API: hooks for the conformance suite. No stability promise.
+#[doc(hidden)]
+pub use record::testing as __testing;
+
 pub use config::{ClientConfig, ServerConfig};
 pub use conn::{Connection, Event, Output, Side};
 pub use error::Error;

@@ -1,11 +1,14 @@
 //! Building blocks for tests: PEM loading, a client/server pair in memory
 //! with virtual time, a provider wrapper that makes every pausable
-//! operation pending, and deterministic randomness.
+//! operation pending, deterministic randomness, the RFC 8448 trace and a
+//! hand-driven client whose secrets are visible.
 
 pub mod deterministic;
 pub mod pair;
 pub mod pem;
 pub mod pending;
+pub mod rfc8448;
+pub mod scripted;
 
 pub use pair::Pair;
 pub use pending::Mode;

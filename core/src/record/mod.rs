@@ -209,6 +209,57 @@ impl RecordLayer {
     }
 }
 
+/// Not API: the engine's own TLS 1.3 record protection on caller-supplied
+/// keys, so the conformance suite can replay RFC 8448's protected records
+/// byte for byte. Reached through `embertls::__testing`.
+#[doc(hidden)]
+pub mod testing {
+    use alloc::boxed::Box;
+    use alloc::vec::Vec;
+
+    use bytes::BytesMut;
+
+    use super::{RecordHeader, Tls13RecordKeys, RECORD_HEADER_LEN};
+    use crate::crypto::AeadKey;
+    use crate::error::Error;
+    use crate::msgs::enums::ContentType;
+
+    /// Seals `fragment` as record number `seq`, with `padding` zero bytes.
+    pub fn seal_tls13_record(
+        key: Box<dyn AeadKey>,
+        iv: [u8; 12],
+        tag_len: usize,
+        seq: u64,
+        content_type: ContentType,
+        fragment: &[u8],
+        padding: usize,
+    ) -> Result<Vec<u8>, Error> {
+        let mut keys = Tls13RecordKeys::new(key, iv, tag_len).with_sequence(seq);
+        let mut out = BytesMut::new();
+        keys.seal(&mut out, content_type, fragment, padding)?;
+        Ok(out.to_vec())
+    }
+
+    /// Opens one whole protected record (header included) as record number
+    /// `seq`: the inner content type and the plaintext.
+    pub fn open_tls13_record(
+        key: Box<dyn AeadKey>,
+        iv: [u8; 12],
+        tag_len: usize,
+        seq: u64,
+        record: &[u8],
+    ) -> Result<(ContentType, Vec<u8>), Error> {
+        let header = RecordHeader::parse(record)?.ok_or(Error::DecryptFailed)?;
+        if record.len() != RECORD_HEADER_LEN + header.length {
+            return Err(Error::DecryptFailed);
+        }
+        let mut keys = Tls13RecordKeys::new(key, iv, tag_len).with_sequence(seq);
+        let mut buf = record.to_vec();
+        let (typ, range) = keys.open(&mut buf)?;
+        Ok((typ, buf[range].to_vec()))
+    }
+}
+
 /// Zero bytes to append so `inner_len` becomes a multiple of `granularity`,
 /// never exceeding `limit`.
 fn padding_for(inner_len: usize, granularity: usize, limit: usize) -> usize {

@@ -34,6 +34,12 @@ impl Tls13RecordKeys {
         self.seq
     }
 
+    /// Test hook: continue from record number `seq` (RFC 8448 replays).
+    pub(crate) fn with_sequence(mut self, seq: u64) -> Self {
+        self.seq = seq;
+        self
+    }
+
     fn next_nonce(&mut self) -> Result<[u8; 12], Error> {
         if self.seq == u64::MAX {
             // Sequence numbers must not wrap (RFC 8446 5.3).

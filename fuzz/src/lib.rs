@@ -1,0 +1,114 @@
+//! Shared set-up for the fuzz targets: deterministic connections (so every
+//! crash reproduces), the test PKI compiled in, and the input conventions.
+
+use std::sync::Arc;
+
+use embertls::config::{CertifiedKey, ClientConfig, ServerConfig, SingleCertAndKey};
+use embertls::crypto::CryptoProvider;
+use embertls::verify::{certificates_from_pem, RootStore};
+use embertls::{Connection, Event, Instant, Output};
+use embertls_conformance::testkit::deterministic;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
+
+const SERVER_CERT: &[u8] = include_bytes!("../../conformance/testdata/server-p256.pem");
+const SERVER_KEY: &[u8] = include_bytes!("../../conformance/testdata/server-p256.key");
+const CA_CERTS: &[&[u8]] = &[
+    include_bytes!("../../conformance/testdata/ca-p256.pem"),
+    include_bytes!("../../conformance/testdata/ca-p384.pem"),
+    include_bytes!("../../conformance/testdata/ca-ed25519.pem"),
+    include_bytes!("../../conformance/testdata/ca-rsa.pem"),
+];
+
+/// The name in the test PKI's server certificates.
+pub const SERVER_NAME: &str = "localhost";
+
+/// RustCrypto with scripted randomness and a stopped clock inside the test
+/// PKI's validity. `tag` keeps the client's and server's bytes apart.
+pub fn provider(tag: u8) -> Arc<CryptoProvider> {
+    Arc::new(deterministic::provider(&[&[tag; 64]]))
+}
+
+/// A server with the test PKI's P-256 certificate; no client auth.
+pub fn server_config() -> ServerConfig {
+    let provider = provider(0x5a);
+    let chain = certificates_from_pem(SERVER_CERT).expect("test certificate");
+    let der = PrivateKeyDer::from_pem_slice(SERVER_KEY).expect("test key PEM");
+    let key = provider
+        .key_loader
+        .load_private_key(der.secret_der())
+        .expect("test key");
+    let certified = Arc::new(CertifiedKey::new(chain, key));
+    ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)))
+}
+
+/// A client trusting the test PKI's CAs.
+pub fn client_config() -> ClientConfig {
+    let mut config = ClientConfig::new(provider(0xc1));
+    let mut roots = RootStore::new();
+    for pem in CA_CERTS {
+        roots.add_pem(pem).expect("test CA");
+    }
+    config.common.roots = roots;
+    config
+}
+
+pub fn server() -> Connection {
+    Connection::server(Arc::new(server_config()), Instant::ZERO).expect("server")
+}
+
+/// A client that has already produced its ClientHello; returns the bytes.
+pub fn client() -> (Connection, Vec<u8>) {
+    let mut conn = Connection::client(Arc::new(client_config()), Some(SERVER_NAME), Instant::ZERO)
+        .expect("client");
+    let hello = drain(&mut conn);
+    (conn, hello)
+}
+
+/// Polls every output: returns the bytes to send, completes operations
+/// (none with the plain provider, but the contract says to), drops events.
+pub fn drain(conn: &mut Connection) -> Vec<u8> {
+    let mut sent = Vec::new();
+    for _ in 0..10_000 {
+        match conn.poll_output() {
+            None => break,
+            Some(Output::Transmit(bytes)) => sent.extend_from_slice(&bytes),
+            Some(Output::Event(Event::Operation(op))) => {
+                let result = op.perform();
+                let _ = conn.complete(op.id, result);
+            }
+            Some(Output::Event(_)) => {}
+        }
+    }
+    sent
+}
+
+/// The chunked-input convention of `server_input` and `client_input`: the
+/// first byte is the chunk size (0 = everything at once), the rest is the
+/// peer's byte stream.
+pub fn chunks(data: &[u8]) -> Vec<&[u8]> {
+    let Some((&size, rest)) = data.split_first() else {
+        return Vec::new();
+    };
+    if size == 0 || rest.is_empty() {
+        return vec![rest];
+    }
+    rest.chunks(size as usize).collect()
+}
+
+/// Feeds `data` to `conn` in chunks, draining output after each; stops at
+/// the first error (the connection is dead then; further input must fail
+/// cleanly, which one more call checks).
+pub fn feed_chunked(conn: &mut Connection, data: &[u8]) -> Vec<u8> {
+    let mut sent = Vec::new();
+    for chunk in chunks(data) {
+        let result = conn.handle_input(chunk, Instant::ZERO);
+        sent.extend(drain(conn));
+        if result.is_err() {
+            assert!(conn.handle_input(chunk, Instant::ZERO).is_err());
+            assert!(conn.send(b"x").is_err());
+            break;
+        }
+    }
+    sent
+}
