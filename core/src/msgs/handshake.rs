@@ -139,6 +139,16 @@ impl CertificateRequest13 {
                     }
                 })
             });
+            if let Some(schemes) = &self.signature_algorithms_cert {
+                o.put_u16(ExtensionType::SignatureAlgorithmsCert.0);
+                put_prefixed(o, 2, |o| {
+                    put_prefixed(o, 2, |o| {
+                        for s in schemes {
+                            o.put_u16(s.0);
+                        }
+                    })
+                });
+            }
             if !self.certificate_authorities.is_empty() {
                 o.put_u16(ExtensionType::CertificateAuthorities.0);
                 put_prefixed(o, 2, |o| {
@@ -286,6 +296,7 @@ mod tests {
     fn certificate_request_requires_signature_algorithms() {
         let req = CertificateRequest13 {
             signature_algorithms: vec![SignatureScheme::ED25519],
+            signature_algorithms_cert: Some(vec![SignatureScheme::RSA_PKCS1_SHA256]),
             certificate_authorities: vec![vec![0x30, 0]],
             ..Default::default()
         };
