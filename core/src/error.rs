@@ -92,6 +92,8 @@ pub enum PeerMisbehaved {
     ClientHelloChangedAfterRetry,
     /// Far more input arrived than fits while an operation was pending.
     ExcessiveDataWhilePaused,
+    BadPskBinder,
+    SelectedUnofferedPsk,
 }
 
 /// The peer offered nothing we can use.
@@ -168,7 +170,9 @@ impl Error {
             },
             Error::UnexpectedMessage { .. } => A::UnexpectedMessage,
             Error::PeerMisbehaved(p) => match p {
-                PeerMisbehaved::BadFinished | PeerMisbehaved::BadSignature => A::DecryptError,
+                PeerMisbehaved::BadFinished
+                | PeerMisbehaved::BadSignature
+                | PeerMisbehaved::BadPskBinder => A::DecryptError,
                 PeerMisbehaved::KeyUpdateBeforeHandshake
                 | PeerMisbehaved::MessageInterleavedWithKeyChange
                 | PeerMisbehaved::TooManyKeyUpdates

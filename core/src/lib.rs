@@ -115,6 +115,7 @@ pub mod error;
 pub mod handshake;
 pub mod msgs;
 pub(crate) mod record;
+pub mod session;
 pub mod suites;
 pub mod time;
 pub(crate) mod transport;

@@ -61,6 +61,8 @@ pub struct SideLog {
     pub received: Vec<u8>,
     pub alerts: Vec<AlertDescription>,
     pub peer_closed: bool,
+    /// Sessions the server issued (client side).
+    pub sessions: Vec<embertls::session::Session>,
     pub operations_served: usize,
     pub error: Option<Error>,
 }
@@ -83,9 +85,19 @@ impl Pair {
         server: ServerConfig,
         server_name: Option<&str>,
     ) -> Result<Self, Error> {
+        Self::with_session(client, server, server_name, None)
+    }
+
+    /// A pair whose client offers `session` for resumption.
+    pub fn with_session(
+        client: ClientConfig,
+        server: ServerConfig,
+        server_name: Option<&str>,
+        session: Option<embertls::session::Session>,
+    ) -> Result<Self, Error> {
         let now = Instant::ZERO;
         Ok(Self {
-            client: Connection::client(Arc::new(client), server_name, now)?,
+            client: Connection::client_with_session(Arc::new(client), server_name, session, now)?,
             server: Connection::server(Arc::new(server), now)?,
             now,
             client_log: SideLog::default(),
@@ -163,6 +175,7 @@ impl Pair {
                     from_log.alerts.push(description)
                 }
                 Output::Event(Event::PeerClosed) => from_log.peer_closed = true,
+                Output::Event(Event::NewSession(session)) => from_log.sessions.push(session),
                 Output::Event(_) => {}
             }
         }

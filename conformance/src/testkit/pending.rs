@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use embertls::config::CommonConfig;
-use embertls::crypto::{CryptoProvider, KeyLoader, KeyType, Pausable, SigningKey};
+use embertls::crypto::{CryptoProvider, KeyLoader, KeyType, Pausable, SigningKey, TicketSealer};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::SignatureScheme;
 use embertls::verify::{CertificateVerifier, VerifyRequest, VerifyResult};
@@ -25,6 +25,19 @@ impl Mode {
     pub fn wrap_common(self, common: &mut CommonConfig) {
         if self == Mode::AlwaysPending {
             common.cert_verifier = Arc::new(PendingVerifier(common.cert_verifier.clone()));
+        }
+    }
+
+    /// A ticket sealer (fresh key) for a server config, pending in
+    /// `AlwaysPending` mode.
+    pub fn ticketer(self, provider: &CryptoProvider) -> Arc<dyn TicketSealer> {
+        let sealer: Arc<dyn TicketSealer> = Arc::new(
+            embertls_rustcrypto::AeadTicketSealer::new(provider.random.clone(), 7200)
+                .expect("ticket key"),
+        );
+        match self {
+            Mode::Direct => sealer,
+            Mode::AlwaysPending => Arc::new(PendingTicketSealer(sealer)),
         }
     }
 
@@ -68,6 +81,31 @@ impl CertificateVerifier for PendingVerifier {
 
     fn verify(&self, request: &VerifyRequest) -> VerifyResult {
         self.0.verify(request)
+    }
+}
+
+/// A ticket sealer whose `start_*` methods always defer.
+pub struct PendingTicketSealer(pub Arc<dyn TicketSealer>);
+
+impl TicketSealer for PendingTicketSealer {
+    fn lifetime_secs(&self) -> u32 {
+        self.0.lifetime_secs()
+    }
+
+    fn start_seal(&self, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn start_open(&self, _: &[u8]) -> Pausable<Result<Option<Vec<u8>>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0.seal(plaintext)
+    }
+
+    fn open(&self, ticket: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        self.0.open(ticket)
     }
 }
 

@@ -10,7 +10,7 @@ pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndK
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use crate::crypto::{CryptoProvider, ExternalSigner};
+use crate::crypto::{CryptoProvider, ExternalSigner, TicketSealer};
 use crate::error::Error;
 use crate::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::MAX_PLAINTEXT_LEN;
@@ -194,6 +194,8 @@ pub struct ClientConfig {
     /// How many groups get a key share in the first ClientHello (the rest
     /// are reachable through HelloRetryRequest).
     pub key_shares: usize,
+    /// Ask servers for session tickets (they arrive as `Event::NewSession`).
+    pub resumption: bool,
 }
 
 impl ClientConfig {
@@ -204,6 +206,7 @@ impl ClientConfig {
             send_sni: true,
             middlebox_compat: true,
             key_shares: 1,
+            resumption: true,
         }
     }
 }
@@ -221,6 +224,11 @@ pub struct ServerConfig {
     pub require_cookie: bool,
     /// Prefer our own cipher-suite order over the client's.
     pub prefer_server_suite_order: bool,
+    /// Seals session tickets; `None` disables resumption (Mbed TLS
+    /// conf_session_tickets_cb).
+    pub ticketer: Option<Arc<dyn TicketSealer>>,
+    /// NewSessionTickets sent after each full handshake.
+    pub tickets_per_handshake: u8,
 }
 
 impl ServerConfig {
@@ -235,6 +243,8 @@ impl ServerConfig {
             send_ca_list: true,
             require_cookie: false,
             prefer_server_suite_order: true,
+            ticketer: None,
+            tickets_per_handshake: 1,
         }
     }
 }

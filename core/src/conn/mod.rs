@@ -75,6 +75,9 @@ pub enum Event {
     },
     /// A slow operation to perform; finish with `Connection::complete`.
     Operation(Operation),
+    /// Client: the server issued a ticket; offer it later with
+    /// `Connection::client_with_session` (Mbed TLS get_session).
+    NewSession(crate::session::Session),
 }
 
 /// One item of output.
@@ -110,6 +113,7 @@ enum Role {
     Client {
         config: Arc<ClientConfig>,
         server_name: Option<String>,
+        session: Option<crate::session::Session>,
     },
     Server {
         config: Arc<ServerConfig>,
@@ -152,11 +156,25 @@ impl Connection {
         server_name: Option<&str>,
         now: Instant,
     ) -> Result<Self, Error> {
+        Self::client_with_session(config, server_name, None, now)
+    }
+
+    /// A client that offers `session` (from an earlier `Event::NewSession`)
+    /// for resumption (Mbed TLS set_session). An expired or unusable session
+    /// is not offered; the server may still decline it, and then the
+    /// handshake is a full one ([`Connection::resumed`] tells).
+    pub fn client_with_session(
+        config: Arc<ClientConfig>,
+        server_name: Option<&str>,
+        session: Option<crate::session::Session>,
+        now: Instant,
+    ) -> Result<Self, Error> {
         let server_name = server_name.map(String::from);
         let mut conn = Self::new(
             Role::Client {
                 config: config.clone(),
-                server_name: server_name.clone(),
+                server_name,
+                session,
             },
             &config.common,
             now,
@@ -214,6 +232,7 @@ impl Connection {
             Role::Client {
                 config,
                 server_name,
+                session,
             } => {
                 let sni = server_name
                     .as_deref()
@@ -221,7 +240,7 @@ impl Connection {
                     .filter(|n| is_dns_name(n))
                     .map(String::from);
                 let mut cx = context!(self);
-                State::Client(client13::start(config, server_name, sni, &mut cx)?)
+                State::Client(client13::start(config, server_name, sni, session, &mut cx)?)
             }
             Role::Server { config } => State::Server(server13::start(config)?),
         };
@@ -424,7 +443,7 @@ impl Connection {
             match state {
                 State::Client(s) => s.resume(&mut cx, result),
                 State::Server(s) => s.resume(&mut cx, result),
-                State::Traffic(_) => Err(ApiMisuse::UnknownOperation.into()),
+                State::Traffic(t) => t.resume(&mut cx, result).map(State::Traffic),
             }
         }?;
         self.enter(next)
@@ -679,6 +698,11 @@ impl Connection {
     /// get_verify_result); `None` if no certificate was processed.
     pub fn verify_result(&self) -> Option<VerifyResult> {
         self.negotiated.verify_result
+    }
+
+    /// Whether the handshake resumed a session from a ticket.
+    pub fn resumed(&self) -> bool {
+        self.negotiated.resumed
     }
 
     /// Whether a HelloRetryRequest happened.

@@ -5,7 +5,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::crypto::SigningKey;
+use zeroize::Zeroizing;
+
+use crate::crypto::{SigningKey, TicketSealer};
 use crate::error::CryptoError;
 use crate::msgs::enums::SignatureScheme;
 use crate::verify::{CertificateVerifier, VerifyRequest, VerifyResult};
@@ -52,6 +54,16 @@ pub enum OperationRequest {
         verifier: Arc<dyn CertificateVerifier>,
         request: VerifyRequest,
     },
+    /// Seal a session ticket.
+    SealTicket {
+        sealer: Arc<dyn TicketSealer>,
+        plaintext: Zeroizing<Vec<u8>>,
+    },
+    /// Open a ticket a client offered.
+    OpenTicket {
+        sealer: Arc<dyn TicketSealer>,
+        ticket: Vec<u8>,
+    },
 }
 
 impl core::fmt::Debug for OperationRequest {
@@ -71,6 +83,14 @@ impl core::fmt::Debug for OperationRequest {
                 .debug_struct("VerifyCertificate")
                 .field("chain_len", &request.chain.len())
                 .field("purpose", &request.purpose)
+                .finish(),
+            OperationRequest::SealTicket { plaintext, .. } => f
+                .debug_struct("SealTicket")
+                .field("plaintext_len", &plaintext.len())
+                .finish(),
+            OperationRequest::OpenTicket { ticket, .. } => f
+                .debug_struct("OpenTicket")
+                .field("ticket_len", &ticket.len())
                 .finish(),
         }
     }
@@ -96,6 +116,18 @@ impl Operation {
             OperationRequest::VerifyCertificate { verifier, request } => {
                 OperationResult::Verification(Ok(verifier.verify(request)))
             }
+            OperationRequest::SealTicket { .. } if canceled => {
+                OperationResult::SealedTicket(Err(CryptoError::OperationCanceled))
+            }
+            OperationRequest::SealTicket { sealer, plaintext } => {
+                OperationResult::SealedTicket(sealer.seal(plaintext))
+            }
+            OperationRequest::OpenTicket { .. } if canceled => {
+                OperationResult::OpenedTicket(Err(CryptoError::OperationCanceled))
+            }
+            OperationRequest::OpenTicket { sealer, ticket } => {
+                OperationResult::OpenedTicket(sealer.open(ticket))
+            }
         }
     }
 }
@@ -107,4 +139,7 @@ pub enum OperationResult {
     /// The chain's verification flags (empty when good), or a failure to
     /// verify at all.
     Verification(Result<VerifyResult, CryptoError>),
+    SealedTicket(Result<Vec<u8>, CryptoError>),
+    /// `Ok(None)`: the ticket could not be opened (resume by full handshake).
+    OpenedTicket(Result<Option<Vec<u8>>, CryptoError>),
 }

@@ -20,11 +20,14 @@ use crate::conn::OperationResult;
 use crate::crypto::ActiveKeyExchange;
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
-use crate::msgs::extensions::{ClientExtensions, EncryptedExtensions, KeyShareEntry};
+use crate::msgs::extensions::{
+    ClientExtensions, EncryptedExtensions, KeyShareEntry, OfferedPsks, PskIdentity,
+};
 use crate::msgs::handshake::{
     encode_handshake, Certificate13, CertificateEntry, CertificateRequest13, CertificateVerify,
 };
 use crate::msgs::hello::{ClientHello, ServerHello, SessionId, DOWNGRADE_TLS11, DOWNGRADE_TLS12};
+use crate::session::{Session, PSK_DHE_KE};
 use crate::suites::{self, SuiteInfo};
 use crate::transport::HandshakeMessage;
 use crate::verify::{Purpose, VerifyMode, VerifyRequest, VerifyResult};
@@ -41,6 +44,8 @@ pub(crate) struct ExpectServerHello {
     transcript: Transcript,
     /// Set after a HelloRetryRequest: the suite it chose.
     retried_suite: Option<&'static SuiteInfo>,
+    /// The session offered for resumption, if any.
+    offered_session: Option<Session>,
     sent_ccs: bool,
 }
 
@@ -54,6 +59,8 @@ pub(crate) struct Handshake13 {
     client_secret: Secret,
     server_secret: Secret,
     offered_alpn: bool,
+    /// Resumed from a ticket: no certificates follow EncryptedExtensions.
+    resumed: bool,
 }
 
 pub(crate) struct ExpectCertificate {
@@ -165,6 +172,7 @@ pub(crate) fn start(
     config: Arc<ClientConfig>,
     server_name: Option<String>,
     sni: Option<String>,
+    session: Option<Session>,
     cx: &mut Context<'_>,
 ) -> Result<ClientState, Error> {
     config.common.validate()?;
@@ -201,6 +209,14 @@ pub(crate) fn start(
         return Err(Error::Config("no usable TLS 1.3 signature scheme"));
     }
     let max_in = config.common.max_incoming_plaintext;
+    let now = provider.time.as_ref().and_then(|t| t.now());
+    let suites = config.common.usable_suites();
+    let offered_session = session.filter(|s| {
+        s.version == ProtocolVersion::TLSv1_3
+            && suites.iter().any(|suite| suite.suite == s.suite)
+            && !now.is_some_and(|now| s.is_expired(now))
+    });
+    let pre_shared_key = offered_session.as_ref().map(|s| psk_offer(s, now));
     let hello = ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
@@ -223,11 +239,20 @@ pub(crate) fn start(
             key_shares: Some(share_entries(&shares)),
             record_size_limit: (max_in < crate::record::MAX_PLAINTEXT_LEN)
                 .then_some(max_in as u16 + 1),
+            psk_key_exchange_modes: (config.resumption || pre_shared_key.is_some())
+                .then(|| vec![PSK_DHE_KE]),
+            pre_shared_key,
             ..Default::default()
         },
     };
     let mut transcript = Transcript::new();
-    send_client_hello(cx, &hello, &mut transcript)?;
+    send_client_hello(
+        cx,
+        &provider,
+        &hello,
+        &mut transcript,
+        offered_session.as_ref(),
+    )?;
     Ok(ClientState::ExpectServerHello(Box::new(
         ExpectServerHello {
             config,
@@ -237,9 +262,31 @@ pub(crate) fn start(
             hello,
             transcript,
             retried_suite: None,
+            offered_session,
             sent_ccs: false,
         },
     )))
+}
+
+/// The pre_shared_key extension for `session`, with a placeholder binder
+/// that `send_client_hello` fills in.
+fn psk_offer(session: &Session, now: Option<crate::crypto::UnixTime>) -> OfferedPsks {
+    let hash_len = suites::by_id(session.suite)
+        .map(|s| {
+            if s.hash == crate::msgs::enums::HashAlgorithm::SHA384 {
+                48
+            } else {
+                32
+            }
+        })
+        .unwrap_or(32);
+    OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: session.ticket.clone(),
+            obfuscated_ticket_age: session.obfuscated_age(now),
+        }],
+        binders: vec![vec![0; hash_len]],
+    }
 }
 
 fn share_entries(shares: &[Box<dyn ActiveKeyExchange>]) -> Vec<KeyShareEntry> {
@@ -252,12 +299,32 @@ fn share_entries(shares: &[Box<dyn ActiveKeyExchange>]) -> Vec<KeyShareEntry> {
         .collect()
 }
 
+/// Sends a ClientHello; with a session, computes its PSK binder over the
+/// transcript so far and the ClientHello up to the binders.
 fn send_client_hello(
     cx: &mut Context<'_>,
+    provider: &crate::crypto::CryptoProvider,
     hello: &ClientHello,
     transcript: &mut Transcript,
+    session: Option<&Session>,
 ) -> Result<(), Error> {
-    let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
+    let mut encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
+    if let (Some(session), Some(offered)) = (session, &hello.extensions.pre_shared_key) {
+        let suite = suites::by_id(session.suite).ok_or(Error::Internal("session suite unknown"))?;
+        let hash = provider
+            .hash(suite.hash)
+            .ok_or(Error::Internal("suite hash missing"))?;
+        let hkdf = provider
+            .hkdf(suite.hash)
+            .ok_or(Error::Internal("suite hkdf missing"))?;
+        let truncated = encoded.len() - offered.binders_len();
+        let binder_hash = transcript.hash_with(&**hash, &encoded[..truncated]);
+        let schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, Some(&session.secret));
+        let binder_key = schedule.derive(b"res binder", hash.hash(&[]).as_ref())?;
+        let binder = schedule.finished_verify_data(&binder_key, binder_hash.as_ref())?;
+        let at = encoded.len() - binder.as_ref().len();
+        encoded[at..].copy_from_slice(binder.as_ref());
+    }
     transcript.add(&encoded);
     cx.send_handshake(&encoded)?;
     cx.record.plaintext_version = ProtocolVersion::TLSv1_2;
@@ -377,7 +444,25 @@ impl ExpectServerHello {
         self.transcript.start_hash(&**hash);
         self.transcript.add(msg.encoded);
 
-        let mut schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, None);
+        // Resumption: the server may accept our one offered ticket.
+        let psk = match (sh.extensions.selected_psk, &self.offered_session) {
+            (None, _) => None,
+            (Some(0), Some(session)) => {
+                let original =
+                    suites::by_id(session.suite).ok_or(PeerMisbehaved::SelectedUnofferedPsk)?;
+                if original.hash != suite.hash {
+                    return Err(PeerMisbehaved::SelectedUnofferedPsk.into());
+                }
+                Some(session.secret.clone())
+            }
+            (Some(_), _) => return Err(PeerMisbehaved::SelectedUnofferedPsk.into()),
+        };
+        let resumed = psk.is_some();
+        let mut schedule = KeySchedule::new(
+            hkdf.clone(),
+            LabelPrefix::Tls13,
+            psk.as_deref().map(|p| p.as_slice()),
+        );
         let empty_hash = hash.hash(&[]);
         schedule.advance(empty_hash.as_ref(), Some(shared.as_ref()))?;
         let hello_hash = self.transcript.current_hash()?;
@@ -403,6 +488,7 @@ impl ExpectServerHello {
         cx.negotiated.version = Some(ProtocolVersion::TLSv1_3);
         cx.negotiated.suite = Some(suite);
         cx.negotiated.group = Some(group);
+        cx.negotiated.resumed = resumed;
         Ok(State::Client(ClientState::ExpectEncryptedExtensions(
             Box::new(Handshake13 {
                 offered_alpn: self.hello.extensions.alpn.is_some(),
@@ -413,6 +499,7 @@ impl ExpectServerHello {
                 transcript: self.transcript,
                 client_secret,
                 server_secret,
+                resumed,
             }),
         )))
     }
@@ -458,12 +545,28 @@ impl ExpectServerHello {
 
         self.hello.extensions.key_shares = Some(share_entries(&self.shares));
         self.hello.extensions.cookie = ext.cookie.clone();
+        // A session whose hash differs from the retry's suite cannot resume.
+        if self
+            .offered_session
+            .as_ref()
+            .and_then(|s| suites::by_id(s.suite))
+            .is_some_and(|s| s.hash != suite.hash)
+        {
+            self.offered_session = None;
+            self.hello.extensions.pre_shared_key = None;
+        }
         if self.config.middlebox_compat && !self.sent_ccs {
             cx.send_change_cipher_spec();
             self.sent_ccs = true;
         }
         let hello = self.hello.clone();
-        send_client_hello(cx, &hello, &mut self.transcript)?;
+        send_client_hello(
+            cx,
+            &provider,
+            &hello,
+            &mut self.transcript,
+            self.offered_session.as_ref(),
+        )?;
         Ok(State::Client(ClientState::ExpectServerHello(self)))
     }
 }
@@ -516,6 +619,14 @@ impl Handshake13 {
             cx.record.apply_peer_record_size_limit(limit);
         }
         self.transcript.add(msg.encoded);
+        if self.resumed {
+            return Ok(State::Client(ClientState::ExpectFinished(Box::new(
+                ExpectFinished {
+                    hs: *self,
+                    request: None,
+                },
+            ))));
+        }
         Ok(State::Client(ClientState::ExpectCertificateOrRequest(self)))
     }
 
@@ -759,5 +870,6 @@ fn finish_client_flight(
             .derive(b"res master", resumption_hash.as_ref())?,
     );
     cx.record.set_write(traffic.write_protection()?);
+    traffic.set_session_parameters(hs.server_name.clone(), cx.negotiated.alpn.clone());
     Ok(State::Traffic(Box::new(traffic)))
 }

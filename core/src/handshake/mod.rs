@@ -45,6 +45,8 @@ pub struct Negotiated {
     /// The scheme the peer signed its CertificateVerify with.
     pub peer_signature_scheme: Option<SignatureScheme>,
     pub hello_retry_request: bool,
+    /// The handshake resumed a session from a ticket.
+    pub resumed: bool,
     pub client_authenticated: bool,
 }
 

@@ -17,17 +17,21 @@ use super::{
     tls13_record_keys, Context, SignStep, VerifyStep,
 };
 use crate::config::{CertifiedKey, ClientHelloInfo, ServerConfig};
-use crate::conn::{OperationResult, State};
+use crate::conn::{OperationRequest, OperationResult, State};
+use crate::crypto::Pausable;
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::enums::{
     ContentType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
-use crate::msgs::extensions::{EncryptedExtensions, KeyShareEntry, ServerHelloExtensions};
+use crate::msgs::extensions::{
+    EncryptedExtensions, KeyShareEntry, OfferedPsks, ServerHelloExtensions,
+};
 use crate::msgs::handshake::{
     encode_handshake, Certificate13, CertificateRequest13, CertificateVerify,
 };
 use crate::msgs::hello::{ClientHello, ServerHello, SessionId, HELLO_RETRY_REQUEST_RANDOM};
-use crate::suites::SuiteInfo;
+use crate::session::{TicketContent, PSK_DHE_KE};
+use crate::suites::{self, SuiteInfo};
 use crate::transport::HandshakeMessage;
 use crate::verify::{Purpose, VerifyMode, VerifyRequest, VerifyResult};
 
@@ -80,6 +84,74 @@ pub(crate) enum ServerState {
     ExpectFinished(Box<ExpectClientData>),
     /// The configured verifier checks the client's chain elsewhere.
     VerifyingCertificate(Box<ExpectCertificateVerify>),
+    /// The ticket sealer opens the client's ticket elsewhere.
+    OpeningTicket(Box<OpeningTicket>),
+}
+
+/// A ClientHello waiting for its ticket to be opened.
+pub(crate) struct OpeningTicket {
+    hello: Box<ExpectClientHello>,
+    encoded: Vec<u8>,
+}
+
+/// What an accepted ticket resumes.
+pub(crate) struct Resumption {
+    secret: zeroize::Zeroizing<Vec<u8>>,
+}
+
+/// Checks an opened ticket and the client's binder; `None` means a full
+/// handshake (a ticket we cannot use is not an error).
+fn accept_ticket(
+    common: &crate::config::CommonConfig,
+    suite: &'static SuiteInfo,
+    plaintext: Option<Vec<u8>>,
+    retry_transcript: Option<&Transcript>,
+    offered: &OfferedPsks,
+    encoded_hello: &[u8],
+) -> Result<Option<Resumption>, Error> {
+    let Some(plaintext) = plaintext.map(zeroize::Zeroizing::new) else {
+        return Ok(None);
+    };
+    let Ok(content) = TicketContent::decode(&plaintext) else {
+        return Ok(None);
+    };
+    let Some(original) = suites::by_id(content.suite) else {
+        return Ok(None);
+    };
+    if original.hash != suite.hash {
+        return Ok(None);
+    }
+    if let Some(now) = common.provider.time.as_ref().and_then(|t| t.now()) {
+        let age = now.0.saturating_sub(content.issued_at.0);
+        if now.0 < content.issued_at.0 || age >= u64::from(content.lifetime_secs) {
+            return Ok(None);
+        }
+    }
+    // The binder proves the client holds the PSK, over the ClientHello up to
+    // the binders (and the retry's transcript before it).
+    let provider = &common.provider;
+    let hash = provider
+        .hash(suite.hash)
+        .ok_or(Error::Internal("suite hash missing"))?;
+    let hkdf = provider
+        .hkdf(suite.hash)
+        .ok_or(Error::Internal("suite hkdf missing"))?;
+    let truncated = encoded_hello
+        .len()
+        .checked_sub(offered.binders_len())
+        .map(|end| &encoded_hello[..end])
+        .ok_or(InvalidMessage::BadLength)?;
+    let binder_hash = match retry_transcript {
+        Some(t) => t.hash_with(&**hash, truncated),
+        None => hash.hash(truncated),
+    };
+    let schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, Some(&content.secret));
+    let binder_key = schedule.derive(b"res binder", hash.hash(&[]).as_ref())?;
+    let expected = schedule.finished_verify_data(&binder_key, binder_hash.as_ref())?;
+    check_finished(&expected, &offered.binders[0]).map_err(|_| PeerMisbehaved::BadPskBinder)?;
+    Ok(Some(Resumption {
+        secret: content.secret,
+    }))
 }
 
 pub(crate) fn start(config: Arc<ServerConfig>) -> Result<ServerState, Error> {
@@ -107,6 +179,7 @@ impl ServerState {
             Self::ExpectCertificateVerify(_) => "server:expect_certificate_verify",
             Self::ExpectFinished(_) => "server:expect_finished",
             Self::VerifyingCertificate(_) => "server:verifying_certificate",
+            Self::OpeningTicket(_) => "server:opening_ticket",
         }
     }
 
@@ -137,10 +210,13 @@ impl ServerState {
                     cx,
                     s.hs,
                     s.server_secret,
-                    s.scheme,
-                    sig,
+                    Some((s.scheme, sig)),
                     s.requested_client_cert,
                 )
+            }
+            (Self::OpeningTicket(s), OperationResult::OpenedTicket(result)) => {
+                let OpeningTicket { hello, encoded } = *s;
+                hello.handle_hello(cx, &encoded, Some(result?))
             }
             (Self::VerifyingCertificate(s), OperationResult::Verification(result)) => {
                 apply_verify_result(cx, s.inner.hs.config.common.verify_mode, result?)?;
@@ -168,10 +244,28 @@ fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
 
 impl ExpectClientHello {
     fn handle(
-        mut self: Box<Self>,
+        self: Box<Self>,
         cx: &mut Context<'_>,
         msg: HandshakeMessage<'_>,
     ) -> Result<State, Error> {
+        self.handle_hello(cx, msg.encoded, None)
+    }
+
+    /// Processes a ClientHello. `opened` is `None` on the first pass, and the
+    /// ticket sealer's answer when a pending ticket open completes: this
+    /// handler has no side effects before that point, so it simply runs
+    /// again with the answer.
+    fn handle_hello(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        encoded: &[u8],
+        opened: Option<Option<Vec<u8>>>,
+    ) -> Result<State, Error> {
+        let msg = HandshakeMessage {
+            typ: HandshakeType::ClientHello,
+            body: encoded.get(4..).ok_or(InvalidMessage::Truncated)?,
+            encoded,
+        };
         let hello = ClientHello::read(msg.body, false)?;
         let config = self.config.clone();
         let common = &config.common;
@@ -276,6 +370,40 @@ impl ExpectClientHello {
         }
         let share = usable_share.ok_or(Error::Internal("no share after group selection"))?;
 
+        // Resumption: the first offered ticket, if we issue tickets and the
+        // client accepts (EC)DHE with it.
+        let resumption = match (&config.ticketer, &hello.extensions.pre_shared_key) {
+            (Some(ticketer), Some(offered))
+                if hello
+                    .extensions
+                    .psk_key_exchange_modes
+                    .as_deref()
+                    .is_some_and(|m| m.contains(&PSK_DHE_KE)) =>
+            {
+                let plaintext = match opened {
+                    Some(plaintext) => plaintext,
+                    None => match ticketer.start_open(&offered.identities[0].identity) {
+                        Pausable::Ready(result) => result?,
+                        Pausable::Pending => {
+                            cx.request_operation(OperationRequest::OpenTicket {
+                                sealer: ticketer.clone(),
+                                ticket: offered.identities[0].identity.clone(),
+                            });
+                            return Ok(State::Server(ServerState::OpeningTicket(Box::new(
+                                OpeningTicket {
+                                    hello: self,
+                                    encoded: encoded.to_vec(),
+                                },
+                            ))));
+                        }
+                    },
+                };
+                let retry_transcript = self.retry.as_ref().map(|r| &r.transcript);
+                accept_ticket(common, suite, plaintext, retry_transcript, offered, encoded)?
+            }
+            _ => None,
+        };
+
         // ALPN (RFC 7301 3.2: no overlap is fatal).
         let alpn = match &hello.extensions.alpn {
             Some(offered) if !common.alpn_protocols.is_empty() => Some(
@@ -295,24 +423,31 @@ impl ExpectClientHello {
             .as_deref()
             .map(parse_server_name)
             .transpose()?;
-        let tls13_schemes: Vec<SignatureScheme> = client_schemes
-            .iter()
-            .copied()
-            .filter(|s| s.usable_in_tls13_handshake())
-            .collect();
-        let empty_alpn = Vec::new();
-        let certified = config
-            .cert_resolver
-            .resolve(&ClientHelloInfo {
-                server_name: server_name.as_deref(),
-                signature_schemes: &tls13_schemes,
-                alpn: hello.extensions.alpn.as_deref().unwrap_or(&empty_alpn),
-            })
-            .ok_or(PeerIncompatible::NoCertificateForName)?;
-        let scheme = certified
-            .key
-            .choose_scheme(&tls13_schemes)
-            .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+        // Our certificate, unless the ticket authenticates us.
+        let credentials = match &resumption {
+            Some(_) => None,
+            None => {
+                let tls13_schemes: Vec<SignatureScheme> = client_schemes
+                    .iter()
+                    .copied()
+                    .filter(|s| s.usable_in_tls13_handshake())
+                    .collect();
+                let empty_alpn = Vec::new();
+                let certified = config
+                    .cert_resolver
+                    .resolve(&ClientHelloInfo {
+                        server_name: server_name.as_deref(),
+                        signature_schemes: &tls13_schemes,
+                        alpn: hello.extensions.alpn.as_deref().unwrap_or(&empty_alpn),
+                    })
+                    .ok_or(PeerIncompatible::NoCertificateForName)?;
+                let scheme = certified
+                    .key
+                    .choose_scheme(&tls13_schemes)
+                    .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+                Some((certified, scheme))
+            }
+        };
 
         // Transcript: ClientHello1 rolled up by the retry, if any.
         let hash = provider
@@ -321,7 +456,7 @@ impl ExpectClientHello {
         let hkdf = provider
             .hkdf(suite.hash)
             .ok_or(Error::Internal("suite hkdf missing"))?;
-        let (mut transcript, mut sent_ccs) = match self.retry.take() {
+        let (mut transcript, sent_ccs) = match self.retry.take() {
             Some(retry) => (retry.transcript, retry.sent_ccs),
             None => {
                 let mut t = Transcript::new();
@@ -354,6 +489,7 @@ impl ExpectClientHello {
             compression_method: 0,
             extensions: ServerHelloExtensions {
                 key_share: Some(our_share),
+                selected_psk: resumption.as_ref().map(|_| 0),
                 supported_version: Some(ProtocolVersion::TLSv1_3),
                 ..Default::default()
             },
@@ -364,11 +500,10 @@ impl ExpectClientHello {
         cx.send_handshake(&encoded)?;
         if !hello.session_id.is_empty() && !sent_ccs {
             cx.send_change_cipher_spec();
-            sent_ccs = true;
         }
-        let _ = sent_ccs;
 
-        let mut schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, None);
+        let psk = resumption.as_ref().map(|r| r.secret.as_slice());
+        let mut schedule = KeySchedule::new(hkdf.clone(), LabelPrefix::Tls13, psk);
         schedule.advance(hash.hash(&[]).as_ref(), Some(shared.as_ref()))?;
         let hello_hash = transcript.current_hash()?;
         let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
@@ -391,6 +526,7 @@ impl ExpectClientHello {
         cx.negotiated.group = Some(share.group);
         cx.negotiated.alpn = alpn.clone();
         cx.negotiated.server_name = server_name.clone();
+        cx.negotiated.resumed = resumption.is_some();
 
         // EncryptedExtensions.
         let max_in = common.max_incoming_plaintext;
@@ -410,6 +546,19 @@ impl ExpectClientHello {
         transcript.add(&encoded);
         cx.send_handshake(&encoded)?;
 
+        let hs = Handshake13 {
+            config: config.clone(),
+            suite,
+            schedule,
+            transcript,
+            client_secret,
+        };
+        let Some((certified, scheme)) = credentials else {
+            // Resumed: the PSK authenticates both sides; no certificates.
+            return finish_server_flight(cx, hs, server_secret, None, false);
+        };
+        let mut hs = hs;
+
         // CertificateRequest.
         let requested_client_cert = common.verify_mode != VerifyMode::None;
         if requested_client_cert {
@@ -425,18 +574,11 @@ impl ExpectClientHello {
                 },
             };
             let encoded = encode(HandshakeType::CertificateRequest, |o| request.write(o));
-            transcript.add(&encoded);
+            hs.transcript.add(&encoded);
             cx.send_handshake(&encoded)?;
         }
 
-        send_certificate(cx, &mut transcript, Some(&certified))?;
-        let hs = Handshake13 {
-            config,
-            suite,
-            schedule,
-            transcript,
-            client_secret,
-        };
+        send_certificate(cx, &mut hs.transcript, Some(&certified))?;
         sign_and_finish(
             cx,
             hs,
@@ -522,9 +664,13 @@ fn sign_and_finish(
         scheme,
         message,
     )? {
-        SignStep::Done(sig) => {
-            finish_server_flight(cx, hs, server_secret, scheme, sig, requested_client_cert)
-        }
+        SignStep::Done(sig) => finish_server_flight(
+            cx,
+            hs,
+            server_secret,
+            Some((scheme, sig)),
+            requested_client_cert,
+        ),
         SignStep::Paused => Ok(State::Server(ServerState::SigningCertificateVerify(
             Box::new(SigningCertificateVerify {
                 hs,
@@ -536,19 +682,20 @@ fn sign_and_finish(
     }
 }
 
-/// CertificateVerify and Finished, then application write keys.
+/// CertificateVerify (unless resumed) and Finished, then application write keys.
 fn finish_server_flight(
     cx: &mut Context<'_>,
     mut hs: Handshake13,
     server_secret: Secret,
-    scheme: SignatureScheme,
-    signature: Vec<u8>,
+    signature: Option<(SignatureScheme, Vec<u8>)>,
     requested_client_cert: bool,
 ) -> Result<State, Error> {
-    let cv = CertificateVerify { scheme, signature };
-    let encoded = encode(HandshakeType::CertificateVerify, |o| cv.write(o));
-    hs.transcript.add(&encoded);
-    cx.send_handshake(&encoded)?;
+    if let Some((scheme, signature)) = signature {
+        let cv = CertificateVerify { scheme, signature };
+        let encoded = encode(HandshakeType::CertificateVerify, |o| cv.write(o));
+        hs.transcript.add(&encoded);
+        cx.send_handshake(&encoded)?;
+    }
 
     let hash = hs.transcript.current_hash()?;
     let verify_data = hs
@@ -654,6 +801,13 @@ impl ExpectClientData {
         );
         cx.record.set_read(traffic.read_protection()?);
         *cx.application_keys_ready = true;
+        traffic.set_session_parameters(
+            cx.negotiated.server_name.clone(),
+            cx.negotiated.alpn.clone(),
+        );
+        let config = &self.hs.config;
+        traffic.set_ticketer(config.ticketer.clone(), config.tickets_per_handshake);
+        traffic.issue_tickets(cx)?;
         Ok(State::Traffic(Box::new(traffic)))
     }
 }

@@ -7,17 +7,26 @@ use alloc::vec::Vec;
 
 use super::key_schedule::{expand_label, expand_label_secret, KeySchedule, LabelPrefix, Secret};
 use super::{tls13_record_keys, Context};
-use crate::crypto::{CryptoProvider, Hkdf};
-use crate::error::{Error, PeerMisbehaved};
-use crate::msgs::enums::{ContentType, HandshakeType, KeyUpdateRequest};
+use alloc::string::String;
+
+use zeroize::Zeroizing;
+
+use crate::conn::{Event, OperationRequest, OperationResult};
+use crate::crypto::{CryptoProvider, Hkdf, Pausable, TicketSealer, UnixTime};
+use crate::error::{ApiMisuse, Error, PeerMisbehaved};
+use crate::msgs::enums::{ContentType, HandshakeType, KeyUpdateRequest, ProtocolVersion};
 use crate::msgs::handshake::{encode_handshake, read_key_update, NewSessionTicket13};
 use crate::record::Protection;
+use crate::session::{Session, TicketContent};
 use crate::suites::SuiteInfo;
 use crate::transport::HandshakeMessage;
 
 /// How many KeyUpdates the peer may send without application data between
 /// them before we call it abuse.
 const MAX_CONSECUTIVE_KEY_UPDATES: u32 = 32;
+
+/// RFC 8446 4.6.1: tickets live at most seven days.
+const MAX_TICKET_LIFETIME: u32 = 604_800;
 
 /// Application traffic secrets and what derives from them.
 pub(crate) struct Traffic13 {
@@ -30,8 +39,21 @@ pub(crate) struct Traffic13 {
     exporter_secret: Secret,
     resumption_secret: Option<Secret>,
     consecutive_key_updates: u32,
-    /// Tickets the server sent us (stored for the resumption feature).
-    pub tickets_received: u32,
+    /// What tickets carry besides the secret.
+    server_name: Option<String>,
+    alpn: Option<Vec<u8>>,
+    /// Server: tickets still to issue, and the one being sealed elsewhere.
+    ticketer: Option<Arc<dyn TicketSealer>>,
+    tickets_to_issue: u8,
+    tickets_issued: u8,
+    sealing: Option<TicketInFlight>,
+}
+
+/// A ticket whose sealing was deferred to the caller.
+struct TicketInFlight {
+    nonce: [u8; 1],
+    age_add: u32,
+    lifetime_secs: u32,
 }
 
 impl Traffic13 {
@@ -54,7 +76,127 @@ impl Traffic13 {
             exporter_secret,
             resumption_secret: None,
             consecutive_key_updates: 0,
-            tickets_received: 0,
+            server_name: None,
+            alpn: None,
+            ticketer: None,
+            tickets_to_issue: 0,
+            tickets_issued: 0,
+            sealing: None,
+        }
+    }
+
+    /// Records what sessions resumed from this connection carry.
+    pub fn set_session_parameters(&mut self, server_name: Option<String>, alpn: Option<Vec<u8>>) {
+        self.server_name = server_name;
+        self.alpn = alpn;
+    }
+
+    /// Server: arranges for `count` tickets sealed by `ticketer`.
+    pub fn set_ticketer(&mut self, ticketer: Option<Arc<dyn TicketSealer>>, count: u8) {
+        self.tickets_to_issue = if ticketer.is_some() { count } else { 0 };
+        self.ticketer = ticketer;
+    }
+
+    /// The resumption PSK for a ticket nonce (RFC 8446 4.6.1).
+    fn ticket_psk(&self, nonce: &[u8]) -> Result<Secret, Error> {
+        let secret = self
+            .resumption_secret
+            .as_ref()
+            .ok_or(Error::Internal("resumption secret before Finished"))?;
+        Ok(expand_label_secret(
+            &*self.hkdf,
+            LabelPrefix::Tls13,
+            secret.as_ref(),
+            b"resumption",
+            nonce,
+        )?)
+    }
+
+    /// Server: issues the configured tickets; stops when sealing is
+    /// deferred (`resume` continues).
+    pub fn issue_tickets(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        let Some(ticketer) = self.ticketer.clone() else {
+            return Ok(());
+        };
+        while self.tickets_to_issue > 0 && self.sealing.is_none() {
+            self.tickets_to_issue -= 1;
+            let nonce = [self.tickets_issued];
+            self.tickets_issued = self.tickets_issued.wrapping_add(1);
+            let mut age_add = [0u8; 4];
+            self.provider.random.fill(&mut age_add)?;
+            let age_add = u32::from_be_bytes(age_add);
+            let lifetime_secs = ticketer.lifetime_secs().min(MAX_TICKET_LIFETIME);
+            let psk = self.ticket_psk(&nonce)?;
+            let content = TicketContent {
+                suite: self.suite.suite,
+                secret: Zeroizing::new(psk.as_ref().to_vec()),
+                issued_at: self
+                    .provider
+                    .time
+                    .as_ref()
+                    .and_then(|t| t.now())
+                    .unwrap_or(UnixTime(0)),
+                lifetime_secs,
+                age_add,
+                server_name: self.server_name.clone(),
+                alpn: self.alpn.clone(),
+            };
+            let plaintext = content.encode();
+            match ticketer.start_seal(&plaintext) {
+                Pausable::Ready(sealed) => {
+                    self.send_ticket(cx, nonce, age_add, lifetime_secs, sealed?)?
+                }
+                Pausable::Pending => {
+                    self.sealing = Some(TicketInFlight {
+                        nonce,
+                        age_add,
+                        lifetime_secs,
+                    });
+                    cx.request_operation(OperationRequest::SealTicket {
+                        sealer: ticketer.clone(),
+                        plaintext,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn send_ticket(
+        &self,
+        cx: &mut Context<'_>,
+        nonce: [u8; 1],
+        age_add: u32,
+        lifetime_secs: u32,
+        ticket: Vec<u8>,
+    ) -> Result<(), Error> {
+        let message = NewSessionTicket13 {
+            lifetime_secs,
+            age_add,
+            nonce: nonce.to_vec(),
+            ticket,
+            max_early_data: None,
+        };
+        let mut encoded = Vec::new();
+        encode_handshake(&mut encoded, HandshakeType::NewSessionTicket, |o| {
+            message.write(o)
+        });
+        cx.record.write(cx.tx, ContentType::Handshake, &encoded)
+    }
+
+    /// Continues after a deferred operation (ticket sealing).
+    pub fn resume(
+        mut self: Box<Self>,
+        cx: &mut Context<'_>,
+        result: OperationResult,
+    ) -> Result<Box<Self>, Error> {
+        match (self.sealing.take(), result) {
+            (Some(t), OperationResult::SealedTicket(sealed)) => {
+                self.send_ticket(cx, t.nonce, t.age_add, t.lifetime_secs, sealed?)?;
+                self.issue_tickets(cx)?;
+                Ok(self)
+            }
+            _ => Err(ApiMisuse::WrongOperationResult.into()),
         }
     }
 
@@ -172,8 +314,24 @@ impl Traffic13 {
                 Ok(self)
             }
             HandshakeType::NewSessionTicket if self.is_client => {
-                NewSessionTicket13::read(msg.body)?;
-                self.tickets_received = self.tickets_received.saturating_add(1);
+                let ticket = NewSessionTicket13::read(msg.body)?;
+                let psk = self.ticket_psk(&ticket.nonce)?;
+                cx.events.push_back(Event::NewSession(Session {
+                    version: ProtocolVersion::TLSv1_3,
+                    suite: self.suite.suite,
+                    secret: Zeroizing::new(psk.as_ref().to_vec()),
+                    ticket: ticket.ticket,
+                    ticket_age_add: ticket.age_add,
+                    lifetime_secs: ticket.lifetime_secs,
+                    received_at: self
+                        .provider
+                        .time
+                        .as_ref()
+                        .and_then(|t| t.now())
+                        .unwrap_or(UnixTime(0)),
+                    server_name: self.server_name.clone(),
+                    alpn: self.alpn.clone(),
+                }));
                 Ok(self)
             }
             typ => Err(Error::UnexpectedMessage {

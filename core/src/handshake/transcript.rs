@@ -51,6 +51,22 @@ impl Transcript {
         *self = Transcript::Hashing(ctx);
     }
 
+    /// The hash of everything so far followed by `extra`, leaving the
+    /// transcript unchanged (PSK binders hash a partial ClientHello).
+    /// `hash` is used while still buffering (the first ClientHello).
+    pub fn hash_with(&self, hash: &dyn Hash, extra: &[u8]) -> HashOutput {
+        let mut ctx = match self {
+            Transcript::Hashing(ctx) => ctx.fork(),
+            Transcript::Buffered(buf) => {
+                let mut ctx = hash.start();
+                ctx.update(buf);
+                ctx
+            }
+        };
+        ctx.update(extra);
+        ctx.finish()
+    }
+
     /// The hash of everything so far; an internal error while still
     /// buffering (callers only ask once the suite is chosen).
     pub fn current_hash(&self) -> Result<HashOutput, Error> {

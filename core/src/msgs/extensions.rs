@@ -150,6 +150,78 @@ fn write_u16_list(out: &mut Vec<u8>, prefix: usize, items: impl Iterator<Item = 
     });
 }
 
+/// One ticket the client offers for resumption.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PskIdentity {
+    pub identity: Vec<u8>,
+    pub obfuscated_ticket_age: u32,
+}
+
+/// The pre_shared_key extension of a ClientHello (RFC 8446 4.2.11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferedPsks {
+    pub identities: Vec<PskIdentity>,
+    pub binders: Vec<Vec<u8>>,
+}
+
+impl OfferedPsks {
+    fn read(mut body: Reader<'_>) -> Result<Self, InvalidMessage> {
+        let mut ids = body.sub_u16()?;
+        let mut identities = Vec::new();
+        while !ids.is_empty() {
+            let identity = ids.vec_u16()?;
+            if identity.is_empty() {
+                return Err(InvalidMessage::EmptyVector);
+            }
+            identities.push(PskIdentity {
+                identity: identity.to_vec(),
+                obfuscated_ticket_age: ids.u32()?,
+            });
+        }
+        let mut list = body.sub_u16()?;
+        body.expect_empty()?;
+        let mut binders = Vec::new();
+        while !list.is_empty() {
+            let binder = list.vec_u8()?;
+            if binder.len() < 32 {
+                return Err(InvalidMessage::IllegalValue(
+                    "PSK binder shorter than 32 bytes",
+                ));
+            }
+            binders.push(binder.to_vec());
+        }
+        if identities.is_empty() || identities.len() != binders.len() {
+            return Err(InvalidMessage::IllegalValue(
+                "PSK identities and binders do not pair up",
+            ));
+        }
+        Ok(Self {
+            identities,
+            binders,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        put_prefixed(out, 2, |o| {
+            for id in &self.identities {
+                put_vec_u16(o, &id.identity);
+                o.put_u32(id.obfuscated_ticket_age);
+            }
+        });
+        put_prefixed(out, 2, |o| {
+            for b in &self.binders {
+                put_vec_u8(o, b);
+            }
+        });
+    }
+
+    /// Encoded length of the binders list, which ends the ClientHello: the
+    /// transcript for binder computation stops before it.
+    pub fn binders_len(&self) -> usize {
+        2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
+    }
+}
+
 /// Extensions a ClientHello may carry, parsed. Unknown types are kept by
 /// number only.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -172,6 +244,8 @@ pub struct ClientExtensions {
     pub encrypt_then_mac: bool,
     pub early_data: bool,
     pub post_handshake_auth: bool,
+    /// Must be the last extension when present.
+    pub pre_shared_key: Option<OfferedPsks>,
     /// Every extension type present, in wire order.
     pub order: Vec<ExtensionType>,
 }
@@ -264,10 +338,16 @@ impl ClientExtensions {
                     read_empty(body)?;
                     ext.post_handshake_auth = true
                 }
+                ExtensionType::PreSharedKey => ext.pre_shared_key = Some(OfferedPsks::read(body)?),
                 _ => {}
             }
             Ok(())
         })?;
+        if ext.pre_shared_key.is_some() && ext.order.last() != Some(&ExtensionType::PreSharedKey) {
+            return Err(InvalidMessage::IllegalValue(
+                "pre_shared_key is not the last extension",
+            ));
+        }
         Ok(ext)
     }
 
@@ -347,6 +427,9 @@ impl ClientExtensions {
             }
             if self.early_data {
                 write_ext(out, ExtensionType::EarlyData, |_| {});
+            }
+            if let Some(psks) = &self.pre_shared_key {
+                write_ext(out, ExtensionType::PreSharedKey, |o| psks.write(o));
             }
         });
     }

@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 
 use aead::{AeadInPlace, KeyInit, Nonce, Tag};
 use aes_gcm::Aes256Gcm;
-use embertls::crypto::{Pausable, SecureRandom, TicketSealer};
+#[cfg(test)]
+use embertls::crypto::Pausable;
+use embertls::crypto::{SecureRandom, TicketSealer};
 use embertls::error::CryptoError;
 use zeroize::Zeroizing;
 
@@ -92,12 +94,12 @@ impl TicketSealer for AeadTicketSealer {
         self.lifetime_secs
     }
 
-    fn seal(&self, plaintext: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
-        Pausable::Ready(self.seal_now(plaintext))
+    fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.seal_now(plaintext)
     }
 
-    fn open(&self, ticket: &[u8]) -> Pausable<Result<Option<Vec<u8>>, CryptoError>> {
-        Pausable::Ready(Ok(self.open_now(ticket)))
+    fn open(&self, ticket: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        Ok(self.open_now(ticket))
     }
 }
 
@@ -114,50 +116,51 @@ mod tests {
     }
 
     #[test]
+    fn start_methods_are_ready() {
+        let sealer = AeadTicketSealer::new(Arc::new(Counter::default()), 60).unwrap();
+        let ticket = ready(sealer.start_seal(b"s")).unwrap();
+        assert_eq!(
+            ready(sealer.start_open(&ticket)).unwrap().as_deref(),
+            Some(&b"s"[..])
+        );
+    }
+
+    #[test]
     fn seal_open_round_trip() {
         let sealer = AeadTicketSealer::new(Arc::new(Counter::default()), 3600).unwrap();
         assert_eq!(sealer.lifetime_secs(), 3600);
         let state = b"resumption secret and parameters";
-        let t1 = ready(sealer.seal(state)).unwrap();
-        let t2 = ready(sealer.seal(state)).unwrap();
+        let t1 = sealer.seal(state).unwrap();
+        let t2 = sealer.seal(state).unwrap();
         assert_ne!(t1, t2, "fresh nonce per ticket");
         assert_eq!(t1.len(), state.len() + 44);
-        assert_eq!(
-            ready(sealer.open(&t1)).unwrap().as_deref(),
-            Some(&state[..])
-        );
-        assert_eq!(
-            ready(sealer.open(&t2)).unwrap().as_deref(),
-            Some(&state[..])
-        );
+        assert_eq!(sealer.open(&t1).unwrap().as_deref(), Some(&state[..]));
+        assert_eq!(sealer.open(&t2).unwrap().as_deref(), Some(&state[..]));
     }
 
     #[test]
     fn altered_short_and_foreign_tickets_do_not_open() {
         let sealer = AeadTicketSealer::new(Arc::new(Counter::default()), 60).unwrap();
-        let ticket = ready(sealer.seal(b"state")).unwrap();
+        let ticket = sealer.seal(b"state").unwrap();
         for i in [0, KEY_NAME_LEN, KEY_NAME_LEN + NONCE_LEN, ticket.len() - 1] {
             let mut bad = ticket.clone();
             bad[i] ^= 1;
-            assert_eq!(ready(sealer.open(&bad)), Ok(None), "byte {i}");
+            assert_eq!(sealer.open(&bad), Ok(None), "byte {i}");
         }
-        assert_eq!(ready(sealer.open(&ticket[..40])), Ok(None));
-        assert_eq!(ready(sealer.open(&[])), Ok(None));
+        assert_eq!(sealer.open(&ticket[..40]), Ok(None));
+        assert_eq!(sealer.open(&[]), Ok(None));
         // A sealer with another key refuses it.
         let random = Counter::default();
         let mut skip = [0u8; 64];
         random.fill(&mut skip).unwrap();
         let other = AeadTicketSealer::new(Arc::new(random), 60).unwrap();
-        assert_eq!(ready(other.open(&ticket)), Ok(None));
+        assert_eq!(other.open(&ticket), Ok(None));
     }
 
     #[test]
     fn random_failure_is_reported() {
         assert!(AeadTicketSealer::new(Arc::new(Scripted::new(&[0u8; 40])), 60).is_err());
         let sealer = AeadTicketSealer::new(Arc::new(Scripted::new(&[7u8; 48])), 60).unwrap();
-        assert_eq!(
-            ready(sealer.seal(b"x")).err(),
-            Some(CryptoError::RandomFailed)
-        );
+        assert_eq!(sealer.seal(b"x").err(), Some(CryptoError::RandomFailed));
     }
 }
