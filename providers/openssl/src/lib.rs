@@ -113,3 +113,52 @@ impl TimeSource for SystemTimeSource {
             .map(|d| UnixTime(d.as_secs()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embertls::crypto::AeadAlgorithm;
+    use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
+
+    #[test]
+    fn provider_lists_in_preference_order() {
+        let p = provider();
+        assert_eq!(p.name, "openssl");
+        let groups: Vec<_> = p.groups.iter().map(|g| g.group()).collect();
+        assert_eq!(
+            groups,
+            [
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1
+            ]
+        );
+        let aeads: Vec<_> = p.aeads.iter().map(|a| a.algorithm()).collect();
+        assert_eq!(
+            aeads,
+            [
+                AeadAlgorithm::Aes128Gcm,
+                AeadAlgorithm::Aes256Gcm,
+                AeadAlgorithm::ChaCha20Poly1305
+            ]
+        );
+        for alg in [
+            HashAlgorithm::SHA256,
+            HashAlgorithm::SHA384,
+            HashAlgorithm::SHA512,
+        ] {
+            assert_eq!(p.hash(alg).unwrap().algorithm(), alg);
+            assert_eq!(p.hmac(alg).unwrap().hash_algorithm(), alg);
+            assert_eq!(
+                p.hkdf(alg).unwrap().hash_len(),
+                p.hash(alg).unwrap().output_len()
+            );
+        }
+        assert!(p.prf(HashAlgorithm::SHA256).is_some());
+        assert!(p.prf(HashAlgorithm::SHA384).is_some());
+        assert!(p.time.as_ref().unwrap().now().unwrap().0 > 1_577_836_800);
+        let mut big = vec![0u8; 100_000];
+        p.random.fill(&mut big).unwrap();
+        assert!(big.iter().any(|&b| b != 0));
+    }
+}

@@ -93,3 +93,96 @@ impl TicketSealer for AeadTicketSealer {
         Pausable::Ready(Ok(self.open_now(ticket)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn ready<T>(p: Pausable<T>) -> T {
+        match p {
+            Pausable::Ready(v) => v,
+            Pausable::Pending => panic!("pending"),
+        }
+    }
+
+    /// Hands out a counter pattern, or fails after `limit` bytes.
+    struct Counter {
+        next: Mutex<u8>,
+        limit: Mutex<usize>,
+    }
+
+    impl Counter {
+        fn new(start: u8, limit: usize) -> Self {
+            Self {
+                next: Mutex::new(start),
+                limit: Mutex::new(limit),
+            }
+        }
+    }
+
+    impl SecureRandom for Counter {
+        fn fill(&self, dest: &mut [u8]) -> Result<(), CryptoError> {
+            let mut limit = self.limit.lock().unwrap();
+            if *limit < dest.len() {
+                return Err(CryptoError::RandomFailed);
+            }
+            *limit -= dest.len();
+            let mut next = self.next.lock().unwrap();
+            for b in dest {
+                *next = next.wrapping_add(1);
+                *b = *next;
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn seal_open_round_trip() {
+        let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 1 << 20)), 3600).unwrap();
+        assert_eq!(sealer.lifetime_secs(), 3600);
+        let state = b"resumption secret and parameters";
+        let t1 = ready(sealer.seal(state)).unwrap();
+        let t2 = ready(sealer.seal(state)).unwrap();
+        assert_ne!(t1, t2, "fresh nonce per ticket");
+        assert_eq!(t1.len(), state.len() + 44);
+        assert_eq!(
+            ready(sealer.open(&t1)).unwrap().as_deref(),
+            Some(&state[..])
+        );
+        assert_eq!(
+            ready(sealer.open(&t2)).unwrap().as_deref(),
+            Some(&state[..])
+        );
+        let empty = ready(sealer.seal(b"")).unwrap();
+        assert_eq!(
+            ready(sealer.open(&empty)).unwrap().as_deref(),
+            Some(&b""[..])
+        );
+    }
+
+    #[test]
+    fn altered_short_and_foreign_tickets_do_not_open() {
+        let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 1 << 20)), 60).unwrap();
+        let ticket = ready(sealer.seal(b"state")).unwrap();
+        for i in [0, KEY_NAME_LEN, KEY_NAME_LEN + NONCE_LEN, ticket.len() - 1] {
+            let mut bad = ticket.clone();
+            bad[i] ^= 1;
+            assert_eq!(ready(sealer.open(&bad)), Ok(None), "byte {i}");
+        }
+        assert_eq!(ready(sealer.open(&ticket[..40])), Ok(None));
+        assert_eq!(ready(sealer.open(&[])), Ok(None));
+        let other = AeadTicketSealer::new(Arc::new(Counter::new(100, 1 << 20)), 60).unwrap();
+        assert_eq!(ready(other.open(&ticket)), Ok(None));
+    }
+
+    #[test]
+    fn random_failure_is_reported() {
+        assert!(AeadTicketSealer::new(Arc::new(Counter::new(0, 40)), 60).is_err());
+        let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 48)), 60).unwrap();
+        assert_eq!(
+            ready(sealer.seal(b"x")).err(),
+            Some(CryptoError::RandomFailed)
+        );
+    }
+}
