@@ -271,7 +271,7 @@ pub fn invalid_key_shares_rejected(p: &CryptoProvider) -> usize {
         reject(group, &x_only, "y = 0");
         // (x, y) with x, y = p: outside the field.
         let mut p_coords = vec![4u8];
-        p_coords.extend(std::iter::repeat(0xff).take(2 * len));
+        p_coords.extend_from_slice(&vec![0xff; 2 * len]);
         reject(group, &p_coords, "coordinates above p");
     }
     // RFC 7748 / RFC 8446 7.4.2: the small-order points (and their

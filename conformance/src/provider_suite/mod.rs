@@ -37,7 +37,7 @@ pub use wycheproof::*;
 /// Decodes hex, ignoring whitespace. Panics on bad input (test data only).
 pub fn hex(s: &str) -> Vec<u8> {
     let digits: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    assert!(digits.len() % 2 == 0, "odd-length hex: {s}");
+    assert!(digits.len() & 1 == 0, "odd-length hex: {s}");
     digits
         .chunks(2)
         .map(|pair| {
