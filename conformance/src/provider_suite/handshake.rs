@@ -29,13 +29,16 @@ fn with_fixed_time(provider: &CryptoProvider) -> Arc<CryptoProvider> {
     Arc::new(provider)
 }
 
-fn client_config(provider: &CryptoProvider) -> ClientConfig {
+/// A client on `provider` trusting every test CA, with the fixed clock.
+pub fn client_config(provider: &CryptoProvider) -> ClientConfig {
     let mut config = ClientConfig::new(with_fixed_time(provider));
     config.common.roots = all_test_roots();
     config
 }
 
-fn server_config(provider: &CryptoProvider, key: &str) -> ServerConfig {
+/// A server on `provider` with the test PKI's `key` certificate (loaded by
+/// `provider`'s key loader), with the fixed clock.
+pub fn server_config(provider: &CryptoProvider, key: &str) -> ServerConfig {
     let provider = with_fixed_time(provider);
     let certified = certified_key(&provider, "server", key);
     ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)))
