@@ -171,6 +171,19 @@ pub fn rsa_keys_under_2048_rejected(p: &CryptoProvider) {
             p.name
         );
     }
+    // A good key followed by a stray byte is not DER.
+    let mut trailing = vector_file("rsa2048.pub");
+    trailing.push(0);
+    let alg = SignatureAlgorithm::RsaPkcs1 {
+        hash: HashAlgorithm::SHA256,
+    };
+    let sig = vector_file("rsa2048-pkcs1-sha256.sig");
+    assert_eq!(
+        p.verifier.verify(alg, &trailing, &msg, &sig),
+        Err(CryptoError::InvalidKey),
+        "[{}] an RSAPublicKey with a trailing byte",
+        p.name
+    );
     assert_eq!(
         p.verifier.verify(
             SignatureAlgorithm::RsaPkcs1 {

@@ -184,6 +184,20 @@ pub fn key_loader_refusals(p: &CryptoProvider) {
         Err(CryptoError::InvalidKey),
         "[{name}] truncated"
     );
+    for file in [
+        "p256.pk8.der",
+        "p256.sec1.der",
+        "ed25519.pk8.der",
+        "rsa2048.pkcs1.der",
+    ] {
+        let mut trailing = vector_file(file);
+        trailing.push(0);
+        assert_eq!(
+            load(&trailing),
+            Err(CryptoError::InvalidKey),
+            "[{name}] {file} + trailing byte"
+        );
+    }
     assert_eq!(
         load(&vector_file("p256.pub")),
         Err(CryptoError::InvalidKey),

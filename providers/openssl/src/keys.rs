@@ -20,6 +20,7 @@ use openssl::pkey::{Id, PKey, Private};
 use openssl::rsa::{Padding, Rsa};
 use openssl::sign::{RsaPssSaltlen, Signer};
 
+use crate::der::tlv;
 use crate::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
 
 fn invalid(_: ErrorStack) -> CryptoError {
@@ -36,6 +37,11 @@ impl KeyLoader for OpenSslKeyLoader {
     /// another kind is `UnsupportedAlgorithm`; anything unparsable or
     /// inconsistent, or an RSA key outside 2048..=8192 bits, is `InvalidKey`.
     fn load_private_key(&self, der: &[u8]) -> Result<Arc<dyn SigningKey>, CryptoError> {
+        // One DER SEQUENCE and nothing after it: OpenSSL's decoders ignore
+        // trailing bytes, the RustCrypto backend (and DER) does not.
+        if !crate::der::is_one_sequence(der) {
+            return Err(CryptoError::InvalidKey);
+        }
         // `d2i_AutoPrivateKey`: PKCS#8 and the traditional formats.
         if let Ok(key) = PKey::private_key_from_der(der) {
             return classify(key);
@@ -80,21 +86,6 @@ fn classify(key: PKey<Private>) -> Result<Arc<dyn SigningKey>, CryptoError> {
         _ => return Err(CryptoError::UnsupportedAlgorithm),
     };
     Ok(Arc::new(OpenSslSigningKey { key_type, key }))
-}
-
-/// Reads one DER TLV at the start of `der`: (tag, contents, rest).
-fn tlv(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = der.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = match first {
-        0..=0x7f => (first as usize, rest),
-        0x81 => {
-            let (&len, rest) = rest.split_first()?;
-            (len as usize, rest)
-        }
-        _ => return None,
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
 /// A SEC1 `ECPrivateKey` that omits the curve parameters, which OpenSSL

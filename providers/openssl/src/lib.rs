@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod aead;
+mod der;
 mod hash;
 mod keys;
 mod kx;

@@ -139,6 +139,9 @@ fn ec_public_key(nid: Nid, point: &[u8]) -> Result<PKey<Public>, CryptoError> {
 /// backend enforces: 2048 to 8192 bits, an odd exponent in [3, 2^33).
 /// Returns the key and the modulus length in bytes.
 pub(crate) fn rsa_public_key(der: &[u8]) -> Result<(PKey<Public>, usize), CryptoError> {
+    if !crate::der::is_one_sequence(der) {
+        return Err(CryptoError::InvalidKey);
+    }
     let rsa = Rsa::public_key_from_der_pkcs1(der).map_err(|_| CryptoError::InvalidKey)?;
     let bits = rsa.n().num_bits();
     if bits < RSA_MIN_BITS as i32 || bits > RSA_MAX_BITS as i32 {
