@@ -142,8 +142,9 @@ pub(crate) struct KeyedHmac {
 impl KeyedHmac {
     pub(crate) fn new(sha: Sha, key: &[u8]) -> Self {
         // HMAC pads its key with zeros to the block size, so the empty key
-        // and the one-byte key 0x00 are the same key; some OpenSSL 3
-        // releases refuse an empty HMAC key, so use the latter.
+        // and the one-byte key 0x00 are the same key. OpenSSL 3.0 refuses
+        // an empty HMAC `EVP_PKEY` (its legacy MAC key manager fails to
+        // allocate zero bytes), so use the latter.
         let key = if key.is_empty() { &[0u8][..] } else { key };
         Self {
             sha,
