@@ -76,10 +76,22 @@ fn is_root() -> bool {
 /// Installs what the tests need, when it is missing.
 fn setup() -> Result<(), String> {
     let dir = root();
-    let missing: Vec<&str> = [("openssl", "openssl"), ("gnutls-cli", "gnutls-bin")]
+    // Debian packages, each with whether it is already there. Keep the list
+    // in step with the apt-get line of .ci/run.
+    let wanted = [
+        ("openssl", has_command("openssl")),
+        ("gnutls-bin", has_command("gnutls-cli")),
+        ("pkg-config", has_command("pkg-config")),
+        // Headers and library for embertls-openssl (the `openssl` crate).
+        (
+            "libssl-dev",
+            succeeds("pkg-config", &["--exists", "openssl"]),
+        ),
+    ];
+    let missing: Vec<&str> = wanted
         .into_iter()
-        .filter(|(cmd, _)| !has_command(cmd))
-        .map(|(_, pkg)| pkg)
+        .filter(|(_, present)| !present)
+        .map(|(pkg, _)| pkg)
         .collect();
     if !missing.is_empty() {
         let sudo: Vec<&str> = if is_root() { vec![] } else { vec!["sudo"] };
