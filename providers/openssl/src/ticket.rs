@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use embertls::crypto::{AeadAlgorithm, AeadKey, Pausable, SecureRandom, TicketSealer};
+use embertls::crypto::{AeadAlgorithm, AeadKey, SecureRandom, TicketSealer};
 use embertls::error::CryptoError;
 use zeroize::Zeroizing;
 
@@ -85,25 +85,26 @@ impl TicketSealer for AeadTicketSealer {
         self.lifetime_secs
     }
 
-    fn seal(&self, plaintext: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
-        Pausable::Ready(self.seal_now(plaintext))
+    fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.seal_now(plaintext)
     }
 
-    fn open(&self, ticket: &[u8]) -> Pausable<Result<Option<Vec<u8>>, CryptoError>> {
-        Pausable::Ready(Ok(self.open_now(ticket)))
+    fn open(&self, ticket: &[u8]) -> Result<Option<Vec<u8>>, CryptoError> {
+        Ok(self.open_now(ticket))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use embertls::crypto::Pausable;
     use std::sync::Mutex;
 
-    fn ready<T>(p: Pausable<T>) -> T {
-        match p {
-            Pausable::Ready(v) => v,
-            Pausable::Pending => panic!("pending"),
-        }
+    #[test]
+    fn start_methods_are_ready() {
+        let sealer = AeadTicketSealer::new(Arc::new(crate::OpenSslRandom), 60).unwrap();
+        let Pausable::Ready(Ok(ticket)) = sealer.start_seal(b"s") else { panic!("not ready") };
+        assert!(matches!(sealer.start_open(&ticket), Pausable::Ready(Ok(Some(_)))));
     }
 
     /// Hands out a counter pattern, or fails after `limit` bytes.
@@ -142,21 +143,21 @@ mod tests {
         let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 1 << 20)), 3600).unwrap();
         assert_eq!(sealer.lifetime_secs(), 3600);
         let state = b"resumption secret and parameters";
-        let t1 = ready(sealer.seal(state)).unwrap();
-        let t2 = ready(sealer.seal(state)).unwrap();
+        let t1 = sealer.seal(state).unwrap();
+        let t2 = sealer.seal(state).unwrap();
         assert_ne!(t1, t2, "fresh nonce per ticket");
         assert_eq!(t1.len(), state.len() + 44);
         assert_eq!(
-            ready(sealer.open(&t1)).unwrap().as_deref(),
+            sealer.open(&t1).unwrap().as_deref(),
             Some(&state[..])
         );
         assert_eq!(
-            ready(sealer.open(&t2)).unwrap().as_deref(),
+            sealer.open(&t2).unwrap().as_deref(),
             Some(&state[..])
         );
-        let empty = ready(sealer.seal(b"")).unwrap();
+        let empty = sealer.seal(b"").unwrap();
         assert_eq!(
-            ready(sealer.open(&empty)).unwrap().as_deref(),
+            sealer.open(&empty).unwrap().as_deref(),
             Some(&b""[..])
         );
     }
@@ -164,16 +165,16 @@ mod tests {
     #[test]
     fn altered_short_and_foreign_tickets_do_not_open() {
         let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 1 << 20)), 60).unwrap();
-        let ticket = ready(sealer.seal(b"state")).unwrap();
+        let ticket = sealer.seal(b"state").unwrap();
         for i in [0, KEY_NAME_LEN, KEY_NAME_LEN + NONCE_LEN, ticket.len() - 1] {
             let mut bad = ticket.clone();
             bad[i] ^= 1;
-            assert_eq!(ready(sealer.open(&bad)), Ok(None), "byte {i}");
+            assert_eq!(sealer.open(&bad), Ok(None), "byte {i}");
         }
-        assert_eq!(ready(sealer.open(&ticket[..40])), Ok(None));
-        assert_eq!(ready(sealer.open(&[])), Ok(None));
+        assert_eq!(sealer.open(&ticket[..40]), Ok(None));
+        assert_eq!(sealer.open(&[]), Ok(None));
         let other = AeadTicketSealer::new(Arc::new(Counter::new(100, 1 << 20)), 60).unwrap();
-        assert_eq!(ready(other.open(&ticket)), Ok(None));
+        assert_eq!(other.open(&ticket), Ok(None));
     }
 
     #[test]
@@ -181,7 +182,7 @@ mod tests {
         assert!(AeadTicketSealer::new(Arc::new(Counter::new(0, 40)), 60).is_err());
         let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 48)), 60).unwrap();
         assert_eq!(
-            ready(sealer.seal(b"x")).err(),
+            sealer.seal(b"x").err(),
             Some(CryptoError::RandomFailed)
         );
     }
