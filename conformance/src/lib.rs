@@ -1,4 +1,5 @@
 //! Interop peers, RFC replays and the test kit shared by embertls's tests
 //! and its command-line tool.
 
+pub mod cli;
 pub mod testkit;
