@@ -116,6 +116,19 @@ pub fn drive(
     tag: u64,
     params: ServerParams<'_>,
 ) -> Result<(), CliError> {
+    match drive_inner(session, rx, tag, params) {
+        // Writing failed: prefer the reason the peer gave, if it sent one.
+        Err(e) if session.write_failed => Err(session.peer_reason(rx, tag).unwrap_or(e)),
+        other => other,
+    }
+}
+
+fn drive_inner(
+    session: &mut Session,
+    rx: &Receiver<Message>,
+    tag: u64,
+    params: ServerParams<'_>,
+) -> Result<(), CliError> {
     let ServerParams {
         echo,
         handshake_timeout,

@@ -153,6 +153,8 @@ pub struct Session {
     pub we_closed: bool,
     /// Application bytes received.
     pub received: usize,
+    /// A write to the socket failed (the peer may have closed it after an alert).
+    pub write_failed: bool,
 }
 
 impl Session {
@@ -169,6 +171,7 @@ impl Session {
             peer_closed: false,
             we_closed: false,
             received: 0,
+            write_failed: false,
         }
     }
 
@@ -183,10 +186,12 @@ impl Session {
         let mut out = Vec::new();
         while let Some(output) = self.conn.poll_output() {
             match output {
-                Output::Transmit(bytes) => self
-                    .sock
-                    .write_all(&bytes)
-                    .map_err(|e| CliError::new(format!("write to peer failed: {e}")))?,
+                Output::Transmit(bytes) => {
+                    if let Err(e) = self.sock.write_all(&bytes) {
+                        self.write_failed = true;
+                        return Err(CliError::new(format!("write to peer failed: {e}")));
+                    }
+                }
                 Output::Event(Event::Operation(op)) => {
                     let result = op.perform();
                     self.conn.complete(op.id, result)?;
@@ -245,6 +250,26 @@ impl Session {
     /// Closes the socket both ways; the reader thread then ends.
     pub fn shutdown(&self) {
         let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    /// After a failed write: the peer may have said why (a fatal alert)
+    /// before it closed the connection. Reads what already arrived and
+    /// returns the engine's error for it, if any.
+    pub fn peer_reason(&mut self, rx: &Receiver<Message>, tag: u64) -> Option<CliError> {
+        let deadline = StdInstant::now() + Duration::from_millis(300);
+        while let Ok(Some(input)) = recv_until(rx, tag, deadline) {
+            match input {
+                Input::Net(data) => {
+                    let now = self.now();
+                    if let Err(e) = self.conn.handle_input(&data, now) {
+                        return Some(e.into());
+                    }
+                }
+                Input::NetClosed(_) => return None,
+                Input::Local(_) | Input::LocalClosed => {}
+            }
+        }
+        None
     }
 
     /// The error for a TCP close that came without close_notify.
