@@ -368,7 +368,7 @@ fn client_large_echo_with_gnutls() {
     got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(status.is_ok_and(|s| s.success()), "{ctx}");
     assert!(client.stdout_bytes() == data, "echo differs\n{ctx}");
-    drop(server.try_status());
+    assert!(server.try_status().is_none(), "gnutls-serv stopped\n{ctx}");
 }
 
 // ---- gnutls-cli, embertls server ----
