@@ -581,3 +581,87 @@ fn server_alpn_with_gnutls() {
         &["- Application protocol: h2"],
     );
 }
+
+// ---- KeyUpdate, both directions (GnuTLS's debug log shows them) ----
+
+/// Lines of a GnuTLS debug log (`-d 4`) for a KeyUpdate received with
+/// update_requested, and the answer that follows.
+const GOT_REQUEST: &str = "received TLS 1.3 key update (1)";
+const ANSWERED: &str = "sending key update (0)";
+const SENT_REQUEST: &str = "sending key update (1)";
+const GOT_ANSWER: &str = "received TLS 1.3 key update (0)";
+
+/// Sends `lines` one by one from `client`, waiting for each echo.
+fn echo_rounds(client: &mut Proc, lines: &[&[u8]]) -> Result<(), String> {
+    let mut expected = Vec::new();
+    for line in lines {
+        client.write(line);
+        expected.extend_from_slice(line);
+        client.wait_stdout(&expected, STEP)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn client_key_update_to_gnutls() {
+    let (mut server, port) = gnutls_serv("p256", TLS13, &["-d", "4"]);
+    let mut client = embertls_client(
+        port,
+        &["--ca", &ca_arg("p256"), "--wait", "50", "--key-update"],
+    );
+    let result = echo_rounds(&mut client, &[b"1 first\n", b"2 second\n"]);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    result.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    let log = server.stderr();
+    let got = log.find(GOT_REQUEST).expect(&ctx);
+    assert!(log[got..].contains(ANSWERED), "{ctx}");
+}
+
+#[test]
+fn client_answers_key_update_from_gnutls() {
+    // gnutls-serv --echo turns "**REHANDSHAKE**" into a KeyUpdate with
+    // update_requested (TLS 1.3 has no renegotiation).
+    let (mut server, port) = gnutls_serv("p256", TLS13, &["-d", "4"]);
+    let mut client = embertls_client(port, &["--ca", &ca_arg("p256"), "--wait", "50"]);
+    client.write(b"1 first\n");
+    let mut result = client.wait_stdout(b"1 first\n", STEP);
+    if result.is_ok() {
+        client.write(b"**REHANDSHAKE**\n");
+        result = client.wait_stdout(b"Successfully executed command\n", STEP);
+    }
+    if result.is_ok() {
+        client.write(b"2 second\n");
+        result = client.wait_stdout(b"2 second\n", STEP);
+    }
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    result.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    let log = server.stderr();
+    let sent = log.find(SENT_REQUEST).expect(&ctx);
+    assert!(log[sent..].contains(GOT_ANSWER), "we answered\n{ctx}");
+}
+
+#[test]
+fn server_key_update_to_gnutls() {
+    let mut args = vec!["--once", "--echo", "--key-update"];
+    let base = p256_server();
+    args.extend(strs(&base));
+    let (mut server, port) = embertls_server(&args);
+    let mut client = gnutls_cli(port, "ca-p256.pem", TLS13, &["-d", "4"]);
+    let result = echo_rounds(&mut client, &[b"1 first\n", b"2 second\n"]);
+    client.close_stdin();
+    let client_status = client.wait(STEP);
+    let server_status = server.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    result.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(client_status.is_ok_and(|s| s.success()), "{ctx}");
+    assert!(server_status.is_ok_and(|s| s.success()), "{ctx}");
+    let log = client.stderr();
+    let got = log.find(GOT_REQUEST).expect(&ctx);
+    assert!(log[got..].contains(ANSWERED), "{ctx}");
+}

@@ -30,6 +30,9 @@ pub struct TlsOptions {
     pub max_version: Option<ProtocolVersion>,
     /// Print a second, detailed line after the summary.
     pub verbose: bool,
+    /// Send a KeyUpdate (asking the peer to update too) right after the
+    /// handshake, before any application data.
+    pub key_update: bool,
     /// How long a handshake may take.
     pub handshake_timeout: Duration,
 }
@@ -47,6 +50,7 @@ impl Default for TlsOptions {
             min_version: None,
             max_version: None,
             verbose: false,
+            key_update: false,
             handshake_timeout: Duration::from_secs(10),
         }
     }
@@ -232,6 +236,10 @@ fn common_option(
                 return Err(CliError::usage("--timeout must be at least 1 second"));
             }
             tls.handshake_timeout = Duration::from_secs(secs);
+        }
+        "--key-update" => {
+            no_value(name, inline)?;
+            tls.key_update = true;
         }
         "-v" | "--verbose" => {
             no_value(name, inline)?;

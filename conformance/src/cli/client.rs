@@ -28,6 +28,8 @@ pub struct ClientParams<'a> {
     pub wait: Duration,
     pub handshake_timeout: Duration,
     pub verbose: bool,
+    /// Send a KeyUpdate right after the handshake.
+    pub key_update: bool,
     /// Close as soon as local input ended and this many bytes arrived.
     pub close_after: Option<usize>,
     /// Received application data goes here.
@@ -75,6 +77,7 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
             wait: opts.wait,
             handshake_timeout: opts.tls.handshake_timeout,
             verbose,
+            key_update: opts.tls.key_update,
             close_after: None,
             out: &mut out,
             log: &mut log,
@@ -128,6 +131,7 @@ fn drive_inner(
         wait,
         handshake_timeout,
         verbose,
+        key_update,
         close_after,
         out,
         log,
@@ -160,7 +164,13 @@ fn drive_inner(
 
     let events = session.drain()?;
     act(session, events)?;
+    let mut key_update_sent = !key_update;
     loop {
+        if session.handshake_done && !key_update_sent {
+            key_update_sent = true;
+            let events = session.key_update()?;
+            act(session, events)?;
+        }
         if session.peer_closed {
             // Answer the peer's close_notify with ours, then we are done.
             session.close()?;

@@ -24,6 +24,8 @@ pub struct ServerParams<'a> {
     pub echo: bool,
     pub handshake_timeout: Duration,
     pub verbose: bool,
+    /// Send a KeyUpdate right after the handshake.
+    pub key_update: bool,
     /// Received application data goes here (unless echoing).
     pub out: &'a mut dyn Write,
     /// Status lines (without the `embertls: ` prefix).
@@ -71,6 +73,7 @@ pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
                 echo: opts.echo,
                 handshake_timeout: opts.tls.handshake_timeout,
                 verbose: opts.tls.verbose,
+                key_update: opts.tls.key_update,
                 out: &mut out,
                 log: &mut log,
             },
@@ -133,6 +136,7 @@ fn drive_inner(
         echo,
         handshake_timeout,
         verbose,
+        key_update,
         out,
         log,
     } = params;
@@ -178,6 +182,9 @@ fn drive_inner(
                                 log(summary(&session.conn));
                                 if verbose {
                                     log(format!("detail: {}", details(&session.conn)));
+                                }
+                                if key_update {
+                                    more.extend(session.key_update()?);
                                 }
                             }
                             Happening::Data(data) if echo => {

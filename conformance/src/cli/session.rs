@@ -237,6 +237,12 @@ impl Session {
         self.drain()
     }
 
+    /// Sends a KeyUpdate asking the peer to update as well.
+    pub fn key_update(&mut self) -> Result<Vec<Happening>, CliError> {
+        self.conn.key_update(true)?;
+        self.drain()
+    }
+
     /// Sends close_notify (once).
     pub fn close(&mut self) -> Result<(), CliError> {
         if !self.we_closed {
