@@ -612,9 +612,11 @@ fn client_key_update_to_gnutls() {
     let result = echo_rounds(&mut client, &[b"1 first\n", b"2 second\n"]);
     client.close_stdin();
     let status = client.wait(STEP);
+    let logged = server.wait_stderr(ANSWERED.as_bytes(), STEP);
     let ctx = transcripts(&[&client, &server]);
     result.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    logged.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     let log = server.stderr();
     let got = log.find(GOT_REQUEST).expect(&ctx);
     assert!(log[got..].contains(ANSWERED), "{ctx}");
@@ -638,9 +640,11 @@ fn client_answers_key_update_from_gnutls() {
     }
     client.close_stdin();
     let status = client.wait(STEP);
+    let logged = server.wait_stderr(GOT_ANSWER.as_bytes(), STEP);
     let ctx = transcripts(&[&client, &server]);
     result.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    logged.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     let log = server.stderr();
     let sent = log.find(SENT_REQUEST).expect(&ctx);
     assert!(log[sent..].contains(GOT_ANSWER), "we answered\n{ctx}");
