@@ -187,6 +187,24 @@ fn options_reach_the_handshake() {
 }
 
 #[test]
+fn key_updates_and_small_records_between_embertls_peers() {
+    let server = p256_server_args();
+    let mut args = strs(&server);
+    args.extend(["--key-update", "--max-record-size", "700"]);
+    talk(
+        &args,
+        &[
+            "--ca",
+            &testdata("ca-p256.pem"),
+            "--key-update",
+            "--max-record-size",
+            "512",
+        ],
+        line!(),
+    );
+}
+
+#[test]
 fn insecure_client_skips_verification() {
     let server = p256_server_args();
     let mut args = strs(&server);
@@ -351,6 +369,10 @@ fn bad_command_lines_fail_with_a_message() {
             "needs --ca",
         ),
         (vec!["demo", "extra"], "takes no arguments"),
+        (
+            vec!["client", "localhost:1", "--max-record-size", "10"],
+            "between 64 and 16384",
+        ),
     ];
     for (args, needle) in cases {
         let out = run(&args);

@@ -669,3 +669,79 @@ fn server_key_update_to_gnutls() {
     let got = log.find(GOT_REQUEST).expect(&ctx);
     assert!(log[got..].contains(ANSWERED), "{ctx}");
 }
+
+// ---- record_size_limit (RFC 8449) ----
+
+/// Application-data plaintext sizes in a GnuTLS `-d 9` log.
+fn decrypted_app_data_sizes(log: &str) -> Vec<usize> {
+    log.lines()
+        .filter(|l| l.contains("Decrypted Packet[") && l.contains("Application Data(23)"))
+        .filter_map(|l| l.rsplit("length: ").next()?.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn server_honours_record_size_limit_from_gnutls() {
+    // gnutls-cli advertises 513 (512 bytes of content + the content type).
+    let mut args = vec!["--once"];
+    let base = p256_server();
+    args.extend(strs(&base));
+    let (mut server, port) = embertls_server(&args);
+    let to_client = payload(line!(), 5000);
+    server.write(&to_client);
+    let mut client = gnutls_cli(
+        port,
+        "ca-p256.pem",
+        TLS13,
+        &["--recordsize", "512", "-d", "9"],
+    );
+    client.write(b"1 small\n");
+    let got = client.wait_stdout(&to_client, STEP);
+    let got_server = server.wait_stdout(b"1 small\n", STEP);
+    client.close_stdin();
+    let client_status = client.wait(STEP);
+    let server_status = server.wait(STEP);
+    let ctx = transcripts(&[&server]) + &format!("client stdout:\n{}", client.stdout());
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    got_server.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(client_status.is_ok_and(|s| s.success()), "{ctx}");
+    assert!(server_status.is_ok_and(|s| s.success()), "{ctx}");
+    let sizes = decrypted_app_data_sizes(&client.stderr());
+    assert_eq!(sizes.iter().sum::<usize>(), to_client.len(), "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 512),
+        "record too large: {sizes:?}"
+    );
+}
+
+#[test]
+fn client_honours_record_size_limit_from_gnutls() {
+    // A server may only limit us when we offer record_size_limit, which we
+    // do with --max-record-size; gnutls-serv then answers 513.
+    let (mut server, port) = gnutls_serv("p256", TLS13, &["--recordsize", "512", "-d", "9"]);
+    let data = payload(line!(), 5000);
+    let mut client = embertls_client(
+        port,
+        &[
+            "--ca",
+            &ca_arg("p256"),
+            "--wait",
+            "50",
+            "--max-record-size",
+            "4096",
+        ],
+    );
+    client.write(&data);
+    let got = client.wait_stdout(&data, STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = format!("client stderr:\n{}", client.stderr());
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    let sizes = decrypted_app_data_sizes(&server.stderr());
+    assert_eq!(sizes.iter().sum::<usize>(), data.len(), "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 512),
+        "record too large: {sizes:?}"
+    );
+}

@@ -33,6 +33,9 @@ pub struct TlsOptions {
     /// Send a KeyUpdate (asking the peer to update too) right after the
     /// handshake, before any application data.
     pub key_update: bool,
+    /// Largest record plaintext we accept (advertised with
+    /// record_size_limit when below 16384).
+    pub max_record_size: Option<usize>,
     /// How long a handshake may take.
     pub handshake_timeout: Duration,
 }
@@ -51,6 +54,7 @@ impl Default for TlsOptions {
             max_version: None,
             verbose: false,
             key_update: false,
+            max_record_size: None,
             handshake_timeout: Duration::from_secs(10),
         }
     }
@@ -236,6 +240,15 @@ fn common_option(
                 return Err(CliError::usage("--timeout must be at least 1 second"));
             }
             tls.handshake_timeout = Duration::from_secs(secs);
+        }
+        "--max-record-size" => {
+            let n = parse_number(name, &args.value(name, inline)?)?;
+            if !(64..=16384).contains(&n) {
+                return Err(CliError::usage(format!(
+                    "--max-record-size must be between 64 and 16384 (got {n})"
+                )));
+            }
+            tls.max_record_size = Some(n as usize);
         }
         "--key-update" => {
             no_value(name, inline)?;

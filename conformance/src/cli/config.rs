@@ -89,6 +89,9 @@ fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliEr
         common.groups = groups.clone();
     }
     common.alpn_protocols = tls.alpn.clone();
+    if let Some(n) = tls.max_record_size {
+        common.max_incoming_plaintext = n;
+    }
     Ok(())
 }
 

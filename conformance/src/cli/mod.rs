@@ -135,6 +135,8 @@ TLS options (client and server):
   --min-version V          lowest protocol version: 1.2 or 1.3 (default 1.3)
   --max-version V          highest protocol version: 1.2 or 1.3 (default 1.3)
                            (TLS 1.2 is parsed but not supported by the engine yet)
+  --max-record-size N      largest record we accept (64..16384), advertised to the
+                           peer with record_size_limit (RFC 8449) when below 16384
   --key-update             right after the handshake, send a KeyUpdate that asks the
                            peer to update its keys too
   --timeout SECS           give up on a handshake after SECS seconds (default 10)
