@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    assert_detail, assert_summary, embertls_client, embertls_server, payload, spawn_listening,
-    testdata, transcripts, Proc, STEP,
+    assert_detail, assert_summary, embertls_client, embertls_server, eventually, payload,
+    spawn_listening, testdata, transcripts, Proc, STEP,
 };
 
 /// TLS 1.3 only, otherwise GnuTLS defaults.
@@ -706,6 +706,12 @@ fn server_honours_record_size_limit_from_gnutls() {
     got_server.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(client_status.is_ok_and(|s| s.success()), "{ctx}");
     assert!(server_status.is_ok_and(|s| s.success()), "{ctx}");
+    let total = || {
+        decrypted_app_data_sizes(&client.stderr())
+            .iter()
+            .sum::<usize>()
+    };
+    eventually(STEP, || total() >= to_client.len());
     let sizes = decrypted_app_data_sizes(&client.stderr());
     assert_eq!(sizes.iter().sum::<usize>(), to_client.len(), "{sizes:?}");
     assert!(
@@ -718,7 +724,7 @@ fn server_honours_record_size_limit_from_gnutls() {
 fn client_honours_record_size_limit_from_gnutls() {
     // A server may only limit us when we offer record_size_limit, which we
     // do with --max-record-size; gnutls-serv then answers 513.
-    let (mut server, port) = gnutls_serv("p256", TLS13, &["--recordsize", "512", "-d", "9"]);
+    let (server, port) = gnutls_serv("p256", TLS13, &["--recordsize", "512", "-d", "9"]);
     let data = payload(line!(), 5000);
     let mut client = embertls_client(
         port,
@@ -738,6 +744,12 @@ fn client_honours_record_size_limit_from_gnutls() {
     let ctx = format!("client stderr:\n{}", client.stderr());
     got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    let total = || {
+        decrypted_app_data_sizes(&server.stderr())
+            .iter()
+            .sum::<usize>()
+    };
+    eventually(STEP, || total() >= data.len());
     let sizes = decrypted_app_data_sizes(&server.stderr());
     assert_eq!(sizes.iter().sum::<usize>(), data.len(), "{sizes:?}");
     assert!(

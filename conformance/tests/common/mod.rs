@@ -413,6 +413,22 @@ pub fn payload(seed: u32, len: usize) -> Vec<u8> {
     out
 }
 
+/// Polls `check` every few milliseconds until it holds or `timeout`
+/// passes; returns whether it held (for output that a collector thread may
+/// still be reading).
+pub fn eventually(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// Joins transcripts for a failure message.
 pub fn transcripts(procs: &[&Proc]) -> String {
     procs.iter().map(|p| p.transcript()).collect()
