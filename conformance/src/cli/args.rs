@@ -1,0 +1,670 @@
+//! Command-line parsing for `embertls`: hand-rolled, strict, with messages
+//! that say which option was wrong and why.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use embertls::suites;
+use embertls::verify::VerifyMode;
+
+use super::CliError;
+
+/// Options shared by `client` and `server`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsOptions {
+    /// Trust anchors for the peer's certificate.
+    pub ca: Option<PathBuf>,
+    /// How strictly to check the peer's certificate (`None` = the command's default).
+    pub verify: Option<VerifyMode>,
+    /// Our certificate chain and key (server: required; client: for client auth).
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// ALPN protocols in preference order; empty = no ALPN.
+    pub alpn: Vec<Vec<u8>>,
+    /// Key-exchange groups in preference order (`None` = provider defaults).
+    pub groups: Option<Vec<NamedGroup>>,
+    /// Cipher suites in preference order (`None` = provider defaults).
+    pub suites: Option<Vec<CipherSuite>>,
+    pub min_version: Option<ProtocolVersion>,
+    pub max_version: Option<ProtocolVersion>,
+    /// Print a second, detailed line after the summary.
+    pub verbose: bool,
+    /// Send a KeyUpdate (asking the peer to update too) right after the
+    /// handshake, before any application data.
+    pub key_update: bool,
+    /// Largest record plaintext we accept (advertised with
+    /// record_size_limit when below 16384).
+    pub max_record_size: Option<usize>,
+    /// How long a handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        Self {
+            ca: None,
+            verify: None,
+            cert: None,
+            key: None,
+            alpn: Vec::new(),
+            groups: None,
+            suites: None,
+            min_version: None,
+            max_version: None,
+            verbose: false,
+            key_update: false,
+            max_record_size: None,
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `embertls client HOST:PORT ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientOptions {
+    /// Host name or address to connect to (brackets of IPv6 literals removed).
+    pub host: String,
+    pub port: u16,
+    /// Name for SNI and the certificate check; defaults to `host`.
+    pub servername: Option<String>,
+    /// Skip certificate verification (verify mode None).
+    pub insecure: bool,
+    /// Quiet time after standard input ends before we close.
+    pub wait: Duration,
+    pub tls: TlsOptions,
+}
+
+impl ClientOptions {
+    /// The name used for SNI and certificate checks.
+    pub fn server_name(&self) -> &str {
+        self.servername.as_deref().unwrap_or(&self.host)
+    }
+}
+
+/// `embertls server --accept ADDR ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOptions {
+    pub accept: String,
+    pub echo: bool,
+    pub once: bool,
+    pub tls: TlsOptions,
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Client(ClientOptions),
+    Server(ServerOptions),
+    Demo,
+    /// Help for the whole tool (`None`) or for one command.
+    Help(Option<&'static str>),
+    Version,
+}
+
+/// Where an option may appear.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Client,
+    Server,
+}
+
+impl Scope {
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Client => "client",
+            Scope::Server => "server",
+        }
+    }
+}
+
+/// Walks the arguments: `--name value`, `--name=value`, flags, positionals.
+struct Args {
+    items: Vec<String>,
+    pos: usize,
+}
+
+enum Item {
+    Option {
+        name: String,
+        inline: Option<String>,
+    },
+    Positional(String),
+}
+
+impl Args {
+    fn next(&mut self) -> Option<Item> {
+        let arg = self.items.get(self.pos)?.clone();
+        self.pos += 1;
+        if arg.len() > 1 && arg.starts_with('-') {
+            if let Some((name, value)) = arg.split_once('=') {
+                if name.starts_with("--") {
+                    return Some(Item::Option {
+                        name: name.to_string(),
+                        inline: Some(value.to_string()),
+                    });
+                }
+            }
+            return Some(Item::Option {
+                name: arg,
+                inline: None,
+            });
+        }
+        Some(Item::Positional(arg))
+    }
+
+    fn value(&mut self, name: &str, inline: Option<String>) -> Result<String, CliError> {
+        if let Some(v) = inline {
+            return Ok(v);
+        }
+        match self.items.get(self.pos) {
+            Some(v) => {
+                self.pos += 1;
+                Ok(v.clone())
+            }
+            None => Err(CliError::usage(format!("option '{name}' needs a value"))),
+        }
+    }
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    let Some(first) = args.first() else {
+        return Err(CliError::usage(
+            "missing command (client, server, demo); see 'embertls --help'",
+        ));
+    };
+    let rest = &args[1..];
+    match first.as_str() {
+        "-h" | "--help" | "help" => match rest.first().map(String::as_str) {
+            None => Ok(Command::Help(None)),
+            Some(topic) => Ok(Command::Help(Some(help_topic(topic)?))),
+        },
+        "-V" | "--version" | "version" => Ok(Command::Version),
+        "client" => parse_client(rest),
+        "server" => parse_server(rest),
+        "demo" => parse_demo(rest),
+        other if other.starts_with('-') => Err(CliError::usage(format!(
+            "unknown option '{other}' before the command; see 'embertls --help'"
+        ))),
+        other => Err(CliError::usage(format!(
+            "unknown command '{other}' (expected client, server or demo); see 'embertls --help'"
+        ))),
+    }
+}
+
+fn help_topic(topic: &str) -> Result<&'static str, CliError> {
+    match topic {
+        "client" => Ok("client"),
+        "server" => Ok("server"),
+        "demo" => Ok("demo"),
+        other => Err(CliError::usage(format!(
+            "no help for '{other}' (commands: client, server, demo)"
+        ))),
+    }
+}
+
+fn parse_demo(args: &[String]) -> Result<Command, CliError> {
+    match args.first().map(String::as_str) {
+        None => Ok(Command::Demo),
+        Some("-h" | "--help") => Ok(Command::Help(Some("demo"))),
+        Some(other) => Err(CliError::usage(format!(
+            "'embertls demo' takes no arguments (got '{other}')"
+        ))),
+    }
+}
+
+/// Handles an option both commands know. Returns `Ok(false)` when `name`
+/// is not one of them.
+fn common_option(
+    tls: &mut TlsOptions,
+    args: &mut Args,
+    name: &str,
+    inline: Option<String>,
+) -> Result<bool, CliError> {
+    match name {
+        "--ca" | "--CAfile" => tls.ca = Some(PathBuf::from(args.value(name, inline)?)),
+        "--verify" => tls.verify = Some(parse_verify(&args.value(name, inline)?)?),
+        "--cert" => tls.cert = Some(PathBuf::from(args.value(name, inline)?)),
+        "--key" => tls.key = Some(PathBuf::from(args.value(name, inline)?)),
+        "--alpn" => tls.alpn = parse_alpn(&args.value(name, inline)?)?,
+        "--groups" | "--curves" => tls.groups = Some(parse_groups(&args.value(name, inline)?)?),
+        "--suites" | "--ciphersuites" => {
+            tls.suites = Some(parse_suites(&args.value(name, inline)?)?)
+        }
+        "--min-version" => tls.min_version = Some(parse_version(name, &args.value(name, inline)?)?),
+        "--max-version" => tls.max_version = Some(parse_version(name, &args.value(name, inline)?)?),
+        "--timeout" => {
+            let secs = parse_number(name, &args.value(name, inline)?)?;
+            if secs == 0 {
+                return Err(CliError::usage("--timeout must be at least 1 second"));
+            }
+            tls.handshake_timeout = Duration::from_secs(secs);
+        }
+        "--max-record-size" => {
+            let n = parse_number(name, &args.value(name, inline)?)?;
+            if !(64..=16384).contains(&n) {
+                return Err(CliError::usage(format!(
+                    "--max-record-size must be between 64 and 16384 (got {n})"
+                )));
+            }
+            tls.max_record_size = Some(n as usize);
+        }
+        "--key-update" => {
+            no_value(name, inline)?;
+            tls.key_update = true;
+        }
+        "-v" | "--verbose" => {
+            no_value(name, inline)?;
+            tls.verbose = true;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn no_value(name: &str, inline: Option<String>) -> Result<(), CliError> {
+    match inline {
+        None => Ok(()),
+        Some(_) => Err(CliError::usage(format!("option '{name}' takes no value"))),
+    }
+}
+
+fn unknown_option(scope: Scope, name: &str) -> CliError {
+    CliError::usage(format!(
+        "unknown option '{name}' for 'embertls {0}'; see 'embertls {0} --help'",
+        scope.name()
+    ))
+}
+
+fn parse_client(items: &[String]) -> Result<Command, CliError> {
+    let mut args = Args {
+        items: items.to_vec(),
+        pos: 0,
+    };
+    let mut tls = TlsOptions::default();
+    let mut target = None;
+    let mut servername = None;
+    let mut insecure = false;
+    let mut wait = Duration::from_millis(400);
+    while let Some(item) = args.next() {
+        match item {
+            Item::Positional(p) => {
+                if target.is_some() {
+                    return Err(CliError::usage(format!(
+                        "unexpected argument '{p}': 'embertls client' takes one HOST:PORT"
+                    )));
+                }
+                target = Some(parse_host_port(&p)?);
+            }
+            Item::Option { name, inline } => {
+                if common_option(&mut tls, &mut args, &name, inline.clone())? {
+                    continue;
+                }
+                match name.as_str() {
+                    "-h" | "--help" => return Ok(Command::Help(Some("client"))),
+                    "--connect" => {
+                        let v = args.value(&name, inline)?;
+                        if target.is_some() {
+                            return Err(CliError::usage("HOST:PORT given twice"));
+                        }
+                        target = Some(parse_host_port(&v)?);
+                    }
+                    "--servername" | "--sni" => {
+                        let v = args.value(&name, inline)?;
+                        if v.is_empty() {
+                            return Err(CliError::usage("--servername must not be empty"));
+                        }
+                        servername = Some(v);
+                    }
+                    "--insecure" | "-k" => {
+                        no_value(&name, inline)?;
+                        insecure = true;
+                    }
+                    "--wait" => {
+                        wait =
+                            Duration::from_millis(parse_number(&name, &args.value(&name, inline)?)?)
+                    }
+                    _ => return Err(unknown_option(Scope::Client, &name)),
+                }
+            }
+        }
+    }
+    let Some((host, port)) = target else {
+        return Err(CliError::usage(
+            "missing HOST:PORT; usage: embertls client HOST:PORT [options]",
+        ));
+    };
+    if insecure
+        && matches!(
+            tls.verify,
+            Some(VerifyMode::Optional | VerifyMode::Required)
+        )
+    {
+        return Err(CliError::usage(
+            "--insecure contradicts --verify optional/required",
+        ));
+    }
+    check_cert_and_key(&tls)?;
+    Ok(Command::Client(ClientOptions {
+        host,
+        port,
+        servername,
+        insecure,
+        wait,
+        tls,
+    }))
+}
+
+fn parse_server(items: &[String]) -> Result<Command, CliError> {
+    let mut args = Args {
+        items: items.to_vec(),
+        pos: 0,
+    };
+    let mut tls = TlsOptions::default();
+    let mut accept = None;
+    let mut echo = false;
+    let mut once = false;
+    while let Some(item) = args.next() {
+        match item {
+            Item::Positional(p) => {
+                return Err(CliError::usage(format!(
+                    "unexpected argument '{p}' (use --accept ADDR for the listening address)"
+                )))
+            }
+            Item::Option { name, inline } => {
+                if common_option(&mut tls, &mut args, &name, inline.clone())? {
+                    continue;
+                }
+                match name.as_str() {
+                    "-h" | "--help" => return Ok(Command::Help(Some("server"))),
+                    "--accept" | "--listen" => {
+                        let v = args.value(&name, inline)?;
+                        accept = Some(parse_accept(&v)?);
+                    }
+                    "--echo" => {
+                        no_value(&name, inline)?;
+                        echo = true;
+                    }
+                    "--once" => {
+                        no_value(&name, inline)?;
+                        once = true;
+                    }
+                    _ => return Err(unknown_option(Scope::Server, &name)),
+                }
+            }
+        }
+    }
+    if tls.cert.is_none() || tls.key.is_none() {
+        return Err(CliError::usage(
+            "'embertls server' needs --cert PEM and --key PEM",
+        ));
+    }
+    check_cert_and_key(&tls)?;
+    if matches!(
+        tls.verify,
+        Some(VerifyMode::Optional | VerifyMode::Required)
+    ) && tls.ca.is_none()
+    {
+        return Err(CliError::usage(
+            "--verify optional/required needs --ca PEM with the client CAs",
+        ));
+    }
+    Ok(Command::Server(ServerOptions {
+        accept: accept.unwrap_or_else(|| "127.0.0.1:4433".to_string()),
+        echo,
+        once,
+        tls,
+    }))
+}
+
+fn check_cert_and_key(tls: &TlsOptions) -> Result<(), CliError> {
+    match (&tls.cert, &tls.key) {
+        (Some(_), None) => Err(CliError::usage("--cert needs --key")),
+        (None, Some(_)) => Err(CliError::usage("--key needs --cert")),
+        _ => Ok(()),
+    }
+}
+
+fn parse_number(name: &str, value: &str) -> Result<u64, CliError> {
+    value.parse().map_err(|_| {
+        CliError::usage(format!(
+            "{name}: '{value}' is not a non-negative whole number"
+        ))
+    })
+}
+
+/// `HOST:PORT`, `[V6]:PORT`.
+pub fn parse_host_port(value: &str) -> Result<(String, u16), CliError> {
+    let bad = || {
+        CliError::usage(format!(
+            "'{value}' is not HOST:PORT (for example localhost:4433 or [::1]:4433)"
+        ))
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(bad)?;
+    let host = match host.strip_prefix('[') {
+        Some(inner) => inner.strip_suffix(']').ok_or_else(bad)?,
+        None if host.contains(':') => return Err(bad()),
+        None => host,
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    if port == 0 {
+        return Err(CliError::usage(format!(
+            "'{value}': port 0 is not a valid target"
+        )));
+    }
+    Ok((host.to_string(), port))
+}
+
+/// `ADDR:PORT` or a bare port (then 127.0.0.1). Port 0 picks a free port.
+fn parse_accept(value: &str) -> Result<String, CliError> {
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let port: u16 = value
+            .parse()
+            .map_err(|_| CliError::usage(format!("--accept: '{value}' is not a port")))?;
+        return Ok(format!("127.0.0.1:{port}"));
+    }
+    let bad = || {
+        CliError::usage(format!(
+            "--accept: '{value}' is not ADDR:PORT (for example 127.0.0.1:4433, [::1]:0, or 4433)"
+        ))
+    };
+    let (host, port) = value.rsplit_once(':').ok_or_else(bad)?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(bad());
+    }
+    Ok(value.to_string())
+}
+
+pub fn parse_verify(value: &str) -> Result<VerifyMode, CliError> {
+    match value.to_ascii_lowercase().as_str() {
+        "none" => Ok(VerifyMode::None),
+        "optional" => Ok(VerifyMode::Optional),
+        "required" => Ok(VerifyMode::Required),
+        _ => Err(CliError::usage(format!(
+            "--verify: '{value}' is not one of none, optional, required"
+        ))),
+    }
+}
+
+/// Comma-separated ALPN protocol names, each 1..=255 bytes.
+pub fn parse_alpn(value: &str) -> Result<Vec<Vec<u8>>, CliError> {
+    let mut out = Vec::new();
+    for name in value.split(',') {
+        if name.is_empty() {
+            return Err(CliError::usage(format!(
+                "--alpn: empty protocol name in '{value}' (use a comma-separated list like h2,http/1.1)"
+            )));
+        }
+        if name.len() > 255 {
+            return Err(CliError::usage(
+                "--alpn: a protocol name is longer than 255 bytes",
+            ));
+        }
+        out.push(name.as_bytes().to_vec());
+    }
+    Ok(out)
+}
+
+/// Names of the groups the tool knows, with aliases.
+const GROUP_NAMES: &[(&str, NamedGroup)] = &[
+    ("x25519", NamedGroup::X25519),
+    ("secp256r1", NamedGroup::secp256r1),
+    ("p-256", NamedGroup::secp256r1),
+    ("p256", NamedGroup::secp256r1),
+    ("prime256v1", NamedGroup::secp256r1),
+    ("secp384r1", NamedGroup::secp384r1),
+    ("p-384", NamedGroup::secp384r1),
+    ("p384", NamedGroup::secp384r1),
+];
+
+/// Splits a list on commas or colons (OpenSSL style).
+fn list_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split([',', ':']).map(str::trim)
+}
+
+pub fn parse_groups(value: &str) -> Result<Vec<NamedGroup>, CliError> {
+    let mut out = Vec::new();
+    for name in list_items(value) {
+        let lower = name.to_ascii_lowercase();
+        let group = GROUP_NAMES
+            .iter()
+            .find(|(n, _)| *n == lower)
+            .map(|(_, g)| *g)
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "--groups: unknown group '{name}' (known: x25519, secp256r1 or P-256, secp384r1 or P-384)"
+                ))
+            })?;
+        if !out.contains(&group) {
+            out.push(group);
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse_suites(value: &str) -> Result<Vec<CipherSuite>, CliError> {
+    let mut out = Vec::new();
+    for name in list_items(value) {
+        let suite = suites::by_name(name).ok_or_else(|| {
+            let known: Vec<&str> = suites::all().map(|s| s.iana_name).collect();
+            CliError::usage(format!(
+                "--suites: unknown cipher suite '{name}' (known: {})",
+                known.join(", ")
+            ))
+        })?;
+        if !out.contains(&suite.suite) {
+            out.push(suite.suite);
+        }
+    }
+    Ok(out)
+}
+
+/// `1.2`, `1.3`, also spelled `tls1.2`, `TLSv1.3`, `tls1_3`.
+pub fn parse_version(option: &str, value: &str) -> Result<ProtocolVersion, CliError> {
+    let lower = value.to_ascii_lowercase();
+    let bare = lower
+        .strip_prefix("tlsv")
+        .or_else(|| lower.strip_prefix("tls"))
+        .unwrap_or(&lower)
+        .replace('_', ".");
+    match bare.as_str() {
+        "1.2" => Ok(ProtocolVersion::TLSv1_2),
+        "1.3" => Ok(ProtocolVersion::TLSv1_3),
+        _ => Err(CliError::usage(format!(
+            "{option}: '{value}' is not a TLS version (use 1.2 or 1.3)"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn client_line_parses() {
+        let cmd = parse(&args(
+            "client localhost:4433 --ca ca.pem --alpn h2,http/1.1 --groups X25519:P-256 \
+             --suites TLS_AES_256_GCM_SHA384 --min-version 1.3 --servername example.com",
+        ))
+        .unwrap();
+        let Command::Client(c) = cmd else {
+            panic!("not a client")
+        };
+        assert_eq!((c.host.as_str(), c.port), ("localhost", 4433));
+        assert_eq!(c.server_name(), "example.com");
+        assert_eq!(c.tls.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+        assert_eq!(
+            c.tls.groups,
+            Some(vec![NamedGroup::X25519, NamedGroup::secp256r1])
+        );
+        assert_eq!(
+            c.tls.suites,
+            Some(vec![CipherSuite::TLS_AES_256_GCM_SHA384])
+        );
+        assert_eq!(c.tls.min_version, Some(ProtocolVersion::TLSv1_3));
+    }
+
+    #[test]
+    fn ipv6_and_bad_targets() {
+        assert_eq!(parse_host_port("[::1]:443").unwrap(), ("::1".into(), 443));
+        for bad in [
+            "localhost",
+            "::1:443",
+            ":443",
+            "host:0",
+            "host:70000",
+            "[::1:4",
+        ] {
+            assert!(parse_host_port(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions_accept_tls12_spelling() {
+        for v in ["1.2", "tls1.2", "TLSv1.2", "tls1_2"] {
+            assert_eq!(
+                parse_version("--max-version", v).unwrap(),
+                ProtocolVersion::TLSv1_2
+            );
+        }
+        assert!(parse_version("--max-version", "1.1").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = parse(&args("client localhost:1 --bogus")).unwrap_err();
+        assert!(e.message.contains("--bogus"), "{}", e.message);
+        let e = parse(&args("client localhost:1 --ca")).unwrap_err();
+        assert!(e.message.contains("needs a value"), "{}", e.message);
+        let e = parse(&args("server --cert a.pem")).unwrap_err();
+        assert!(e.message.contains("--key"), "{}", e.message);
+        let e = parse(&args("client h:1 --groups x448")).unwrap_err();
+        assert!(e.message.contains("x448"), "{}", e.message);
+        let e = parse(&args("client h:1 --alpn h2,,x")).unwrap_err();
+        assert!(e.message.contains("empty"), "{}", e.message);
+        assert!(parse(&args("frobnicate")).is_err());
+        assert!(parse(&[]).is_err());
+    }
+
+    #[test]
+    fn server_defaults() {
+        let Command::Server(s) = parse(&args("server --cert c --key k --accept 0 --echo")).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(s.accept, "127.0.0.1:0");
+        assert!(s.echo && !s.once);
+        assert_eq!(
+            parse(&args("server --help")).unwrap(),
+            Command::Help(Some("server"))
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! `embertls client`: connect, send local input, print what arrives, close.
+
+use std::io::{self, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::Arc;
+use std::time::{Duration, Instant as StdInstant};
+
+use embertls::Connection;
+
+use super::args::ClientOptions;
+use super::session::{
+    details, recv_until, spawn_local_reader, spawn_socket_reader, summary, Happening, Input,
+    Message, Session,
+};
+use super::{config, CliError};
+
+/// How long we wait for the peer's close_notify after sending ours.
+const LINGER: Duration = Duration::from_secs(1);
+/// How long a TCP connect may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Tag of the client's socket messages.
+const NET: u64 = 1;
+
+/// How the client loop behaves.
+pub struct ClientParams<'a> {
+    /// Quiet time after local input ends before we close.
+    pub wait: Duration,
+    pub handshake_timeout: Duration,
+    pub verbose: bool,
+    /// Send a KeyUpdate right after the handshake.
+    pub key_update: bool,
+    /// Close as soon as local input ended and this many bytes arrived.
+    pub close_after: Option<usize>,
+    /// Received application data goes here.
+    pub out: &'a mut dyn Write,
+    /// Status lines (without the `embertls: ` prefix).
+    pub log: &'a mut dyn FnMut(String),
+}
+
+/// Runs `embertls client`.
+pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
+    let (config, note) = config::client_config(opts)?;
+    let verbose = opts.tls.verbose;
+    let mut log = |line: String| eprintln!("embertls: {line}");
+    if let (true, Some(note)) = (verbose, note) {
+        log(format!("detail: {note}"));
+    }
+    let sock = connect(&opts.host, opts.port)?;
+    if verbose {
+        if let Ok(peer) = sock.peer_addr() {
+            log(format!("detail: connected to {peer}"));
+        }
+    }
+    let origin = StdInstant::now();
+    let conn = Connection::client(
+        Arc::new(config),
+        Some(opts.server_name()),
+        embertls::Instant::ZERO,
+    )?;
+    let (tx, rx) = channel();
+    spawn_socket_reader(
+        sock.try_clone()
+            .map_err(|e| CliError::new(format!("socket: {e}")))?,
+        NET,
+        tx.clone(),
+    );
+    spawn_local_reader(io::stdin(), tx.clone());
+    let mut session = Session::new(conn, sock, origin);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = drive(
+        &mut session,
+        &rx,
+        NET,
+        ClientParams {
+            wait: opts.wait,
+            handshake_timeout: opts.tls.handshake_timeout,
+            verbose,
+            key_update: opts.tls.key_update,
+            close_after: None,
+            out: &mut out,
+            log: &mut log,
+        },
+    );
+    session.shutdown();
+    drop(tx);
+    result
+}
+
+/// Connects to the first address of `host:port` that answers.
+pub fn connect(host: &str, port: u16) -> Result<TcpStream, CliError> {
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| CliError::new(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(format!("{addr}: {e}")),
+        }
+    }
+    Err(CliError::new(format!(
+        "cannot connect to {host}:{port}: {}",
+        last.unwrap_or_else(|| "no address".into())
+    )))
+}
+
+/// The client's connection loop: until a clean close (`Ok`) or a failure.
+pub fn drive(
+    session: &mut Session,
+    rx: &Receiver<Message>,
+    tag: u64,
+    params: ClientParams<'_>,
+) -> Result<(), CliError> {
+    match drive_inner(session, rx, tag, params) {
+        // Writing failed: prefer the reason the peer gave, if it sent one.
+        Err(e) if session.write_failed => Err(session.peer_reason(rx, tag).unwrap_or(e)),
+        other => other,
+    }
+}
+
+fn drive_inner(
+    session: &mut Session,
+    rx: &Receiver<Message>,
+    tag: u64,
+    params: ClientParams<'_>,
+) -> Result<(), CliError> {
+    let ClientParams {
+        wait,
+        handshake_timeout,
+        verbose,
+        key_update,
+        close_after,
+        out,
+        log,
+    } = params;
+    let started = StdInstant::now();
+    let mut last_rx = started;
+    let mut local_closed_at: Option<StdInstant> = None;
+    let mut pending_local: Vec<u8> = Vec::new();
+    let mut close_deadline: Option<StdInstant> = None;
+
+    let mut act = |session: &mut Session, events: Vec<Happening>| -> Result<(), CliError> {
+        for event in events {
+            match event {
+                Happening::HandshakeComplete => {
+                    log(summary(&session.conn));
+                    if verbose {
+                        log(format!("detail: {}", details(&session.conn)));
+                    }
+                }
+                Happening::Data(data) => {
+                    out.write_all(&data)
+                        .and_then(|()| out.flush())
+                        .map_err(|e| CliError::new(format!("writing output: {e}")))?;
+                }
+                Happening::PeerClosed => {}
+            }
+        }
+        Ok(())
+    };
+
+    let events = session.drain()?;
+    act(session, events)?;
+    let mut key_update_sent = !key_update;
+    loop {
+        if session.handshake_done && !key_update_sent {
+            key_update_sent = true;
+            let events = session.key_update()?;
+            act(session, events)?;
+        }
+        if session.peer_closed {
+            // Answer the peer's close_notify with ours, then we are done.
+            session.close()?;
+            return Ok(());
+        }
+        if session.handshake_done && !pending_local.is_empty() && !session.we_closed {
+            let data = std::mem::take(&mut pending_local);
+            let events = session.send(&data)?;
+            act(session, events)?;
+        }
+        if let (Some(n), Some(_)) = (close_after, local_closed_at) {
+            if session.received >= n && close_deadline.is_none() {
+                session.close()?;
+                close_deadline = Some(StdInstant::now() + LINGER);
+            }
+        }
+        let deadline = if !session.handshake_done {
+            started + handshake_timeout
+        } else if let Some(d) = close_deadline {
+            d
+        } else if let Some(eof) = local_closed_at {
+            eof.max(last_rx) + wait
+        } else {
+            StdInstant::now() + Duration::from_secs(3600)
+        };
+        match recv_until(rx, tag, deadline)? {
+            None => {
+                if !session.handshake_done {
+                    return Err(CliError::new(format!(
+                        "handshake timed out after {} s (in state {})",
+                        handshake_timeout.as_secs(),
+                        session.conn.handshake_state()
+                    )));
+                }
+                if close_deadline.is_some() {
+                    // The peer did not answer our close_notify; that is fine.
+                    return Ok(());
+                }
+                if local_closed_at.is_some() {
+                    session.close()?;
+                    close_deadline = Some(StdInstant::now() + LINGER);
+                }
+            }
+            Some(Input::Net(data)) => {
+                last_rx = StdInstant::now();
+                let events = session.feed(&data)?;
+                act(session, events)?;
+            }
+            Some(Input::NetClosed(detail)) => {
+                if session.we_closed {
+                    return Ok(());
+                }
+                return Err(session.eof_error(detail));
+            }
+            Some(Input::Local(data)) => {
+                if local_closed_at.is_none() {
+                    pending_local.extend_from_slice(&data);
+                }
+            }
+            Some(Input::LocalClosed) => {
+                local_closed_at.get_or_insert_with(StdInstant::now);
+            }
+        }
+    }
+}

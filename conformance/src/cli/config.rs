@@ -1,0 +1,204 @@
+//! Turns command-line options into engine configurations, and checks what
+//! the engine cannot do yet with a clear message.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use embertls::config::{CertifiedKey, CommonConfig, SingleCertAndKey, VersionRange};
+use embertls::crypto::CryptoProvider;
+use embertls::msgs::enums::ProtocolVersion;
+use embertls::verify::{certificates_from_pem, RootStore, VerifyMode};
+use embertls::{ClientConfig, Connection, Instant, ServerConfig};
+
+use super::args::{ClientOptions, ServerOptions, TlsOptions};
+use super::CliError;
+use crate::testkit::pem::{load_certs, load_key, load_roots};
+
+/// The provider the tool uses: RustCrypto with OS randomness and the
+/// system clock.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(embertls_rustcrypto::provider())
+}
+
+/// Whether the engine accepts a configuration limited to `version`. Asked
+/// of the engine itself (its configuration check runs when a connection
+/// starts), so versions start working here as soon as the engine has them.
+pub fn engine_supports(provider: &Arc<CryptoProvider>, version: ProtocolVersion) -> bool {
+    let mut config = ClientConfig::new(provider.clone());
+    config.common.verify_mode = VerifyMode::None;
+    config.common.versions = VersionRange {
+        min: version,
+        max: version,
+    };
+    Connection::client(Arc::new(config), None, Instant::ZERO).is_ok()
+}
+
+fn version_name(v: ProtocolVersion) -> &'static str {
+    match v {
+        ProtocolVersion::TLSv1_2 => "TLS 1.2",
+        ProtocolVersion::TLSv1_3 => "TLS 1.3",
+        _ => "this TLS version",
+    }
+}
+
+/// The version range from `--min-version`/`--max-version`.
+pub fn version_range(
+    provider: &Arc<CryptoProvider>,
+    tls: &TlsOptions,
+) -> Result<VersionRange, CliError> {
+    for v in [tls.min_version, tls.max_version].into_iter().flatten() {
+        if !engine_supports(provider, v) {
+            return Err(CliError::new(format!(
+                "{} is not supported yet",
+                version_name(v)
+            )));
+        }
+    }
+    let min = tls.min_version.unwrap_or(ProtocolVersion::TLSv1_3);
+    let max = tls.max_version.unwrap_or(ProtocolVersion::TLSv1_3);
+    // A single bound implies the other when only one version is possible.
+    let (min, max) = match (tls.min_version, tls.max_version) {
+        (Some(min), None) if min.0 > max.0 => (min, min),
+        (None, Some(max)) if max.0 < min.0 => (max, max),
+        _ => (min, max),
+    };
+    if min.0 > max.0 {
+        return Err(CliError::new(format!(
+            "--min-version {} is above --max-version {}",
+            version_name(min),
+            version_name(max)
+        )));
+    }
+    Ok(VersionRange { min, max })
+}
+
+/// Applies the options both sides share.
+fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliError> {
+    common.versions = version_range(&common.provider, tls)?;
+    if let Some(suites) = &tls.suites {
+        common.cipher_suites = suites.clone();
+    }
+    if let Some(groups) = &tls.groups {
+        for g in groups {
+            if common.provider.group(*g).is_none() {
+                return Err(CliError::new(format!(
+                    "group {g} is not available from the crypto provider"
+                )));
+            }
+        }
+        common.groups = groups.clone();
+    }
+    common.alpn_protocols = tls.alpn.clone();
+    if let Some(n) = tls.max_record_size {
+        common.max_incoming_plaintext = n;
+    }
+    Ok(())
+}
+
+fn certified_key(
+    provider: &CryptoProvider,
+    cert: &Path,
+    key: &Path,
+) -> Result<Arc<CertifiedKey>, CliError> {
+    let chain = load_certs(cert).map_err(CliError::new)?;
+    let key = load_key(provider, key).map_err(CliError::new)?;
+    Ok(Arc::new(CertifiedKey::new(chain, key)))
+}
+
+/// Where the system's CA bundle usually is.
+const SYSTEM_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// The system trust store: `$SSL_CERT_FILE`, else the usual bundle paths.
+/// Certificates the verifier cannot use as anchors are skipped.
+pub fn system_roots() -> Result<(PathBuf, RootStore), CliError> {
+    let candidates: Vec<PathBuf> = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(SYSTEM_BUNDLES.iter().map(PathBuf::from))
+        .collect();
+    for path in candidates {
+        let Ok(pem) = std::fs::read(&path) else {
+            continue;
+        };
+        let Ok(certs) = certificates_from_pem(&pem) else {
+            continue;
+        };
+        let mut roots = RootStore::new();
+        for cert in certs {
+            let _ = roots.add_der(cert.as_ref());
+        }
+        if !roots.is_empty() {
+            return Ok((path, roots));
+        }
+    }
+    Err(CliError::new(
+        "no trust anchors: no system CA bundle found; pass --ca PEM (or --insecure to skip verification)",
+    ))
+}
+
+/// The client configuration for `opts`, and a note on where the trust
+/// anchors came from (for --verbose).
+pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<String>), CliError> {
+    let provider = provider();
+    let mut config = ClientConfig::new(provider.clone());
+    apply_common(&mut config.common, &opts.tls)?;
+    let mode = if opts.insecure {
+        VerifyMode::None
+    } else {
+        opts.tls.verify.unwrap_or(VerifyMode::Required)
+    };
+    config.common.verify_mode = mode;
+    let mut note = None;
+    if mode != VerifyMode::None {
+        config.common.roots = match &opts.tls.ca {
+            Some(ca) => load_roots(ca).map_err(CliError::new)?,
+            None => {
+                let (path, roots) = system_roots()?;
+                note = Some(format!("trust anchors from {}", path.display()));
+                roots
+            }
+        };
+    }
+    if let (Some(cert), Some(key)) = (&opts.tls.cert, &opts.tls.key) {
+        config.client_cert = Some(certified_key(&provider, cert, key)?);
+    }
+    check_starts_client(&config, opts.server_name())?;
+    Ok((config, note))
+}
+
+/// The server configuration for `opts`.
+pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
+    let provider = provider();
+    let (Some(cert), Some(key)) = (&opts.tls.cert, &opts.tls.key) else {
+        return Err(CliError::usage(
+            "'embertls server' needs --cert PEM and --key PEM",
+        ));
+    };
+    let certified = certified_key(&provider, cert, key)?;
+    let mut config = ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)));
+    apply_common(&mut config.common, &opts.tls)?;
+    let mode = match (opts.tls.verify, &opts.tls.ca) {
+        (Some(mode), _) => mode,
+        (None, Some(_)) => VerifyMode::Required,
+        (None, None) => VerifyMode::None,
+    };
+    config.common.verify_mode = mode;
+    if let Some(ca) = &opts.tls.ca {
+        config.common.roots = load_roots(ca).map_err(CliError::new)?;
+    }
+    Connection::server(Arc::new(config.clone()), Instant::ZERO)
+        .map_err(|e| CliError::new(e.to_string()))?;
+    Ok(config)
+}
+
+/// Fails early, before any network activity, on configurations the engine
+/// refuses.
+fn check_starts_client(config: &ClientConfig, server_name: &str) -> Result<(), CliError> {
+    Connection::client(Arc::new(config.clone()), Some(server_name), Instant::ZERO)
+        .map(drop)
+        .map_err(|e| CliError::new(e.to_string()))
+}

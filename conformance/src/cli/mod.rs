@@ -1,0 +1,203 @@
+//! The `embertls` command-line tool: a TLS client and server modelled on
+//! `openssl s_client` / `s_server`, and a self-contained demo.
+//!
+//! Blocking `std::net` sockets; one thread reads the socket and one reads
+//! standard input, and both feed a channel that the connection loop drains
+//! (see [`session`]).
+
+pub mod args;
+pub mod client;
+pub mod config;
+pub mod demo;
+pub mod server;
+pub mod session;
+
+use std::fmt;
+use std::process::ExitCode;
+
+pub use args::{ClientOptions, Command, ServerOptions, TlsOptions};
+
+/// Exit status for a bad command line.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status for every other failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// A failure to report as `embertls: error: ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+    /// The command line was wrong (exit status 2, not 1).
+    pub usage: bool,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            usage: false,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            usage: true,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.usage {
+            EXIT_USAGE
+        } else {
+            EXIT_FAILURE
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+impl From<embertls::Error> for CliError {
+    fn from(e: embertls::Error) -> Self {
+        CliError::new(e.to_string())
+    }
+}
+
+/// Runs the tool with the arguments after the program name.
+pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
+    let mut strings = Vec::new();
+    for arg in args {
+        match arg.into_string() {
+            Ok(s) => strings.push(s),
+            Err(raw) => {
+                eprintln!("embertls: error: argument {raw:?} is not valid UTF-8");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
+    }
+    match run(&strings) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("embertls: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Parses and runs one command.
+pub fn run(args: &[String]) -> Result<(), CliError> {
+    match args::parse(args)? {
+        Command::Help(topic) => {
+            print!("{}", help(topic));
+            Ok(())
+        }
+        Command::Version => {
+            println!("embertls {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        Command::Client(opts) => client::run(&opts),
+        Command::Server(opts) => server::run(&opts),
+        Command::Demo => demo::run(),
+    }
+}
+
+const TOP_HELP: &str = "\
+embertls: a TLS 1.3 client and server built on the embertls engine
+
+Usage:
+  embertls client HOST:PORT [options]   connect, send standard input, print what arrives
+  embertls server [options]             accept connections (like openssl s_server)
+  embertls demo                         client and server in one process over loopback
+  embertls help COMMAND                 options of one command (or COMMAND --help)
+  embertls --version
+
+After each handshake one summary line goes to standard error:
+  embertls: version=TLSv1.3 suite=TLS_AES_128_GCM_SHA256 group=x25519 alpn=- verify=ok
+Errors print 'embertls: error: ...' and exit with status 1 (2 for a bad command line).
+";
+
+const COMMON_HELP: &str = "\
+TLS options (client and server):
+  --ca PEM                 trust anchors for the peer's certificate
+  --verify MODE            none | optional | required
+  --cert PEM --key PEM     our certificate chain and private key (PKCS#8, SEC1 or PKCS#1 PEM)
+  --alpn LIST              ALPN protocols, comma-separated, preferred first (h2,http/1.1)
+  --groups LIST            key-exchange groups, preferred first, separated by ',' or ':':
+                           x25519, secp256r1 (P-256), secp384r1 (P-384)
+  --suites LIST            TLS 1.3 cipher suites by IANA name, preferred first:
+                           TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
+                           TLS_CHACHA20_POLY1305_SHA256
+  --min-version V          lowest protocol version: 1.2 or 1.3 (default 1.3)
+  --max-version V          highest protocol version: 1.2 or 1.3 (default 1.3)
+                           (TLS 1.2 is parsed but not supported by the engine yet)
+  --max-record-size N      largest record we accept (64..16384), advertised to the
+                           peer with record_size_limit (RFC 8449) when below 16384
+  --key-update             right after the handshake, send a KeyUpdate that asks the
+                           peer to update its keys too
+  --timeout SECS           give up on a handshake after SECS seconds (default 10)
+  -v, --verbose            also print 'embertls: detail: ...' lines (HelloRetryRequest,
+                           client authentication, SNI, peer chain length)
+  -h, --help               this help
+";
+
+const CLIENT_HELP: &str = "\
+Usage: embertls client HOST:PORT [options]
+
+Connects to HOST:PORT, sends standard input as application data and writes
+the data that arrives to standard output. After standard input ends and the
+peer has been quiet for --wait milliseconds (or as soon as the peer closes),
+sends close_notify and exits: status 0 on a clean close, 1 on any failure.
+
+Client options:
+  --servername NAME        name for SNI and the certificate check (default: HOST)
+  --insecure, -k           do not verify the server's certificate (verify=skipped)
+  --wait MS                quiet time after standard input ends (default 400)
+  --cert PEM --key PEM     client certificate for client authentication
+  Without --ca the system trust store is used (SSL_CERT_FILE, or
+  /etc/ssl/certs/ca-certificates.crt); --verify defaults to required.
+
+";
+
+const SERVER_HELP: &str = "\
+Usage: embertls server --cert PEM --key PEM [--accept ADDR] [options]
+
+Listens on ADDR (default 127.0.0.1:4433; port 0 picks a free port) and serves
+connections one at a time. Prints 'embertls: listening on ADDR' to standard
+error when ready, and a summary line after each handshake.
+
+Server options:
+  --accept ADDR            listening address: HOST:PORT, [V6]:PORT or just PORT
+  --echo                   send every received byte back (otherwise received data
+                           goes to standard output and standard input goes to
+                           the connected client)
+  --once                   exit after the first connection ends (status 0 when it
+                           closed cleanly, 1 when it failed)
+  --ca PEM --verify MODE   client authentication: with --ca, --verify defaults to
+                           required; 'optional' asks for a certificate but lets the
+                           handshake go on without (or with a bad) one
+
+";
+
+const DEMO_HELP: &str = "\
+Usage: embertls demo
+
+Generates a self-signed ECDSA P-256 certificate for 'localhost' (rcgen), starts
+a server thread on a free loopback port and connects a client to it, prints
+what both sides negotiated, sends \"hello\" and checks that it comes back.
+Exits 0 on success.
+";
+
+/// The help text for the tool or one command.
+pub fn help(topic: Option<&str>) -> String {
+    match topic {
+        Some("client") => format!("{CLIENT_HELP}{COMMON_HELP}"),
+        Some("server") => format!("{SERVER_HELP}{COMMON_HELP}"),
+        Some("demo") => DEMO_HELP.to_string(),
+        _ => TOP_HELP.to_string(),
+    }
+}

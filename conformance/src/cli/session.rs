@@ -1,0 +1,316 @@
+//! One TLS connection over a blocking `TcpStream`.
+//!
+//! A reader thread turns the socket into [`Input::Net`] messages on a
+//! channel that also carries local input (standard input, or the demo's
+//! bytes). The connection loop waits on that channel with a deadline,
+//! feeds the engine and writes what it asks to send. No polling.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant as StdInstant};
+
+use bytes::Bytes;
+use embertls::conn::{Event, Output};
+use embertls::{Connection, Instant};
+
+use super::CliError;
+
+/// Tag of messages from local input (standard input); sockets use others.
+pub const LOCAL: u64 = 0;
+
+/// Something that happened, tagged with its source on the shared channel.
+#[derive(Debug)]
+pub enum Input {
+    /// Bytes from the socket.
+    Net(Vec<u8>),
+    /// The peer closed the TCP connection (or it broke).
+    NetClosed(Option<String>),
+    /// Local bytes to send.
+    Local(Vec<u8>),
+    /// Local input ended.
+    LocalClosed,
+}
+
+/// A tagged message: `LOCAL` or the connection's tag.
+pub type Message = (u64, Input);
+
+/// Copies a reader (standard input) onto the channel as `LOCAL` messages.
+pub fn spawn_local_reader(mut input: impl Read + Send + 'static, tx: Sender<Message>) {
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx.send((LOCAL, Input::Local(buf[..n].to_vec()))).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+        let _ = tx.send((LOCAL, Input::LocalClosed));
+    });
+}
+
+/// Copies the socket onto the channel as `tag` messages until EOF or error.
+pub fn spawn_socket_reader(mut sock: TcpStream, tag: u64, tx: Sender<Message>) {
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            match sock.read(&mut buf) {
+                Ok(0) => {
+                    let _ = tx.send((tag, Input::NetClosed(None)));
+                    return;
+                }
+                Ok(n) => {
+                    if tx.send((tag, Input::Net(buf[..n].to_vec()))).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = tx.send((tag, Input::NetClosed(Some(e.to_string()))));
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// What the engine reported, for the loops to act on.
+#[derive(Debug)]
+pub enum Happening {
+    HandshakeComplete,
+    Data(Bytes),
+    PeerClosed,
+}
+
+/// The summary line printed after a handshake (without the `embertls: `
+/// prefix): `version=TLSv1.3 suite=... group=x25519 alpn=- verify=ok`.
+pub fn summary(conn: &Connection) -> String {
+    let version = conn
+        .protocol_version()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "-".into());
+    let suite = conn
+        .cipher_suite_info()
+        .map(|s| s.iana_name.to_string())
+        .or_else(|| conn.cipher_suite().map(|s| s.to_string()))
+        .unwrap_or_else(|| "-".into());
+    let group = conn
+        .key_exchange_group()
+        .map(|g| g.to_string())
+        .unwrap_or_else(|| "-".into());
+    let alpn = conn
+        .alpn_protocol()
+        .map(printable)
+        .unwrap_or_else(|| "-".into());
+    let verify = conn
+        .verify_result()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "-".into());
+    format!("version={version} suite={suite} group={group} alpn={alpn} verify={verify}")
+}
+
+/// Extra facts for --verbose: `hrr=yes client-auth=no sni=localhost peer-certs=2`.
+pub fn details(conn: &Connection) -> String {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    format!(
+        "hrr={} client-auth={} sni={} peer-certs={}",
+        yes_no(conn.hello_retry_happened()),
+        yes_no(conn.client_authenticated()),
+        conn.server_name().unwrap_or("-"),
+        conn.peer_certificates().len()
+    )
+}
+
+/// Bytes as text without spaces or control characters (those become \xNN).
+fn printable(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for &b in bytes {
+        if b.is_ascii_graphic() && b != b'\\' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A connection and its socket.
+pub struct Session {
+    pub conn: Connection,
+    sock: TcpStream,
+    origin: StdInstant,
+    pub handshake_done: bool,
+    /// The peer's close_notify arrived.
+    pub peer_closed: bool,
+    /// We sent close_notify.
+    pub we_closed: bool,
+    /// Application bytes received.
+    pub received: usize,
+    /// A write to the socket failed (the peer may have closed it after an alert).
+    pub write_failed: bool,
+}
+
+impl Session {
+    /// Wraps `conn` and `sock`; the caller starts the reader with
+    /// [`spawn_socket_reader`] on a clone of the socket.
+    pub fn new(conn: Connection, sock: TcpStream, origin: StdInstant) -> Self {
+        let _ = sock.set_nodelay(true);
+        let _ = sock.set_write_timeout(Some(Duration::from_secs(10)));
+        Self {
+            conn,
+            sock,
+            origin,
+            handshake_done: false,
+            peer_closed: false,
+            we_closed: false,
+            received: 0,
+            write_failed: false,
+        }
+    }
+
+    /// The engine's clock: microseconds since `origin`.
+    pub fn now(&self) -> Instant {
+        Instant::from_micros(self.origin.elapsed().as_micros() as u64)
+    }
+
+    /// Sends what the engine wants sent, serves operations, and returns the
+    /// events of interest.
+    pub fn drain(&mut self) -> Result<Vec<Happening>, CliError> {
+        let mut out = Vec::new();
+        while let Some(output) = self.conn.poll_output() {
+            match output {
+                Output::Transmit(bytes) => {
+                    if let Err(e) = self.sock.write_all(&bytes) {
+                        self.write_failed = true;
+                        return Err(CliError::new(format!("write to peer failed: {e}")));
+                    }
+                }
+                Output::Event(Event::Operation(op)) => {
+                    let result = op.perform();
+                    self.conn.complete(op.id, result)?;
+                }
+                Output::Event(Event::HandshakeComplete) => {
+                    self.handshake_done = true;
+                    out.push(Happening::HandshakeComplete);
+                }
+                Output::Event(Event::Data(data)) => {
+                    self.received += data.len();
+                    out.push(Happening::Data(data));
+                }
+                Output::Event(Event::PeerClosed) => {
+                    self.peer_closed = true;
+                    out.push(Happening::PeerClosed);
+                }
+                Output::Event(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Feeds bytes from the peer. On an engine error the alert it queued is
+    /// sent before the error is returned.
+    pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
+        let now = self.now();
+        match self.conn.handle_input(data, now) {
+            Ok(()) => self.drain(),
+            Err(e) => {
+                let _ = self.drain();
+                Err(CliError::from(e))
+            }
+        }
+    }
+
+    /// Sends application data (queued by the engine during the handshake).
+    pub fn send(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = self.conn.send(rest)?;
+            rest = &rest[n..];
+        }
+        self.drain()
+    }
+
+    /// Sends a KeyUpdate asking the peer to update as well.
+    pub fn key_update(&mut self) -> Result<Vec<Happening>, CliError> {
+        self.conn.key_update(true)?;
+        self.drain()
+    }
+
+    /// Sends close_notify (once).
+    pub fn close(&mut self) -> Result<(), CliError> {
+        if !self.we_closed {
+            self.we_closed = true;
+            self.conn.close();
+            self.drain()?;
+        }
+        Ok(())
+    }
+
+    /// Closes the socket both ways; the reader thread then ends.
+    pub fn shutdown(&self) {
+        let _ = self.sock.shutdown(Shutdown::Both);
+    }
+
+    /// After a failed write: the peer may have said why (a fatal alert)
+    /// before it closed the connection. Reads what already arrived and
+    /// returns the engine's error for it, if any.
+    pub fn peer_reason(&mut self, rx: &Receiver<Message>, tag: u64) -> Option<CliError> {
+        let deadline = StdInstant::now() + Duration::from_millis(300);
+        while let Ok(Some(input)) = recv_until(rx, tag, deadline) {
+            match input {
+                Input::Net(data) => {
+                    let now = self.now();
+                    if let Err(e) = self.conn.handle_input(&data, now) {
+                        return Some(e.into());
+                    }
+                }
+                Input::NetClosed(_) => return None,
+                Input::Local(_) | Input::LocalClosed => {}
+            }
+        }
+        None
+    }
+
+    /// The error for a TCP close that came without close_notify.
+    pub fn eof_error(&self, detail: Option<String>) -> CliError {
+        let detail = detail.map(|d| format!(" ({d})")).unwrap_or_default();
+        if !self.handshake_done {
+            let state = self.conn.handshake_state();
+            CliError::new(format!(
+                "connection closed by peer during the handshake (in state {state}){detail}"
+            ))
+        } else {
+            CliError::new(format!(
+                "connection closed by peer without close_notify{detail}"
+            ))
+        }
+    }
+}
+
+/// Receives the next message for `tag` (or local input), waiting until
+/// `deadline` at most. `None` when the deadline passed.
+pub fn recv_until(
+    rx: &Receiver<Message>,
+    tag: u64,
+    deadline: StdInstant,
+) -> Result<Option<Input>, CliError> {
+    loop {
+        let wait = deadline.saturating_duration_since(StdInstant::now());
+        match rx.recv_timeout(wait) {
+            Ok((t, input)) if t == tag || t == LOCAL => return Ok(Some(input)),
+            // A message from an earlier connection's reader.
+            Ok(_) => continue,
+            Err(RecvTimeoutError::Timeout) => return Ok(None),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(CliError::new("internal error: input channel closed"))
+            }
+        }
+    }
+}
