@@ -510,6 +510,15 @@ fn peer_record_size_limit_is_honoured() {
     pair.drive();
     assert_eq!(pair.server_log.received.len(), 10_000);
     assert_eq!(pair.client_log.received.len(), 10_000);
+
+    // With default settings the client still announces its limit, so a
+    // constrained server is honoured without extra configuration.
+    let mut server = server_config(Mode::Direct, "p256");
+    server.common.max_incoming_plaintext = 512;
+    let mut pair = Pair::new(client_config(Mode::Direct), server, Some("localhost")).unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(pair.client.max_record_payload(), 512);
+    assert_eq!(pair.server.max_record_payload(), 16_384);
 }
 
 #[test]

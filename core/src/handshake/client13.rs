@@ -237,8 +237,8 @@ pub(crate) fn start(
                 .then(|| config.common.alpn_protocols.clone()),
             supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
             key_shares: Some(share_entries(&shares)),
-            record_size_limit: (max_in < crate::record::MAX_PLAINTEXT_LEN)
-                .then_some(max_in as u16 + 1),
+            // Always sent (RFC 8449 4 SHOULD), so servers can limit our records.
+            record_size_limit: Some(max_in.min(crate::record::MAX_PLAINTEXT_LEN) as u16 + 1),
             psk_key_exchange_modes: (config.resumption || pre_shared_key.is_some())
                 .then(|| vec![PSK_DHE_KE]),
             pre_shared_key,
@@ -586,9 +586,7 @@ impl Handshake13 {
         if self.offered_alpn {
             offered.push(ExtensionType::Alpn);
         }
-        if common.max_incoming_plaintext < crate::record::MAX_PLAINTEXT_LEN {
-            offered.push(ExtensionType::RecordSizeLimit);
-        }
+        offered.push(ExtensionType::RecordSizeLimit);
         let allowed = [
             ExtensionType::ServerName,
             ExtensionType::Alpn,
