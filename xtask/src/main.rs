@@ -76,10 +76,18 @@ fn is_root() -> bool {
 /// Installs what the tests need, when it is missing.
 fn setup() -> Result<(), String> {
     let dir = root();
-    let missing: Vec<&str> = [("openssl", "openssl"), ("gnutls-cli", "gnutls-bin")]
+    // Interop peers, and a C compiler with the C library headers for
+    // aws-lc-sys (built with the `cc` crate: no cmake or libclang needed on
+    // x86_64 Linux). Keep in step with the apt-get line in .ci/run.
+    let needs: [(&str, &[&str]); 3] = [
+        ("openssl", &["openssl"]),
+        ("gnutls-cli", &["gnutls-bin"]),
+        ("cc", &["gcc", "libc6-dev"]),
+    ];
+    let missing: Vec<&str> = needs
         .into_iter()
         .filter(|(cmd, _)| !has_command(cmd))
-        .map(|(_, pkg)| pkg)
+        .flat_map(|(_, pkgs)| pkgs.iter().copied())
         .collect();
     if !missing.is_empty() {
         let sudo: Vec<&str> = if is_root() { vec![] } else { vec!["sudo"] };
