@@ -13,8 +13,9 @@ pub(crate) const RSA_MIN_BITS: usize = 2048;
 pub(crate) const RSA_MAX_BITS: usize = 8192;
 
 /// Verifies ECDSA (P-256/P-384 with SHA-256/384/512, DER signatures),
-/// Ed25519, and RSA PKCS#1 v1.5 and PSS (SHA-256/384/512; PSS with salt =
-/// hash length and MGF1 over the same hash) signatures.
+/// Ed25519 (refusing small-order keys and R values, like RustCrypto's
+/// strict check), and RSA PKCS#1 v1.5 and PSS (SHA-256/384/512; PSS with
+/// salt = hash length and MGF1 over the same hash) signatures.
 ///
 /// A public key that does not parse, is not in the raw form the core hands
 /// over, or is an RSA key outside 2048..=8192 bits is `InvalidKey`; a
@@ -82,9 +83,71 @@ impl SignatureVerifier for AwsLcVerifier {
         }
         // Checks the EC point is on the curve and the RSA key is sane.
         let key = ParsedPublicKey::new(lc_alg, public_key).map_err(|_| CryptoError::InvalidKey)?;
+        if alg == SignatureAlgorithm::Ed25519
+            && (is_small_order_ed25519(public_key)
+                || signature.get(..32).is_some_and(is_small_order_ed25519))
+        {
+            // AWS-LC's check is RFC 8032's and accepts these; refuse them
+            // as RustCrypto's `verify_strict` does, so both backends agree.
+            return Err(CryptoError::Other);
+        }
         key.verify_sig(message, signature)
             .map_err(|_| CryptoError::Other)
     }
+}
+
+/// The y-coordinates (little-endian, sign bit clear) of the Edwards25519
+/// points of small order, including the non-canonical encodings p and p+1
+/// of 0 and 1. With the sign bit these cover all eight torsion points.
+const SMALL_ORDER_Y: [[u8; 32]; 7] = [
+    // 0: order 4.
+    [0; 32],
+    // 1: the identity.
+    [
+        1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0,
+    ],
+    // p - 1: order 2.
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // p (= 0, non-canonical).
+    [
+        0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // p + 1 (= 1, non-canonical).
+    [
+        0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // Order 8.
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    // Order 8.
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+];
+
+/// Whether a 32-byte Edwards25519 point encoding is a point of small
+/// order (one of the eight torsion points), whatever its sign bit.
+fn is_small_order_ed25519(encoding: &[u8]) -> bool {
+    let Ok(encoding) = <&[u8; 32]>::try_from(encoding) else {
+        return false;
+    };
+    SMALL_ORDER_Y
+        .iter()
+        .any(|y| y[..31] == encoding[..31] && y[31] == encoding[31] & 0x7f)
 }
 
 /// The size in bits of the modulus of a DER RSAPublicKey (PKCS#1), or
@@ -268,6 +331,43 @@ mod tests {
             *s = sum as u8;
             carry = sum >> 8;
         }
+        assert_eq!(
+            v.verify(SignatureAlgorithm::Ed25519, &public, b"", &sig),
+            Err(CryptoError::Other)
+        );
+    }
+
+    /// Small-order keys and R values pass RFC 8032's equation for chosen
+    /// messages; they are refused, as RustCrypto's strict check does.
+    #[test]
+    fn ed25519_rejects_small_order_key_and_r() {
+        let v = AwsLcVerifier;
+        // Identity key, R = identity, S = 0: "valid" for every message.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        assert_eq!(
+            v.verify(SignatureAlgorithm::Ed25519, &identity, b"anything", &sig),
+            Err(CryptoError::Other)
+        );
+        // Every small-order encoding, with either sign bit.
+        for y in SMALL_ORDER_Y {
+            let mut signed = y;
+            signed[31] |= 0x80;
+            assert!(is_small_order_ed25519(&y));
+            assert!(is_small_order_ed25519(&signed));
+        }
+        // An honest key and R are not.
+        let public = hex!("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert!(!is_small_order_ed25519(&public));
+        assert!(!is_small_order_ed25519(&public[..31]));
+        // A small-order R with an honest key is refused before AWS-LC.
+        let mut sig = hex!(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+            "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        );
+        sig[..32].copy_from_slice(&SMALL_ORDER_Y[5]);
         assert_eq!(
             v.verify(SignatureAlgorithm::Ed25519, &public, b"", &sig),
             Err(CryptoError::Other)
