@@ -45,7 +45,7 @@ macro_rules! backends {
 
             fn provider() -> CryptoProvider {
                 let p = $provider();
-                assert_eq!(p.name, stringify!($name), "backend name");
+                assert_eq!(p.name.replace('-', "_"), stringify!($name), "backend name");
                 p
             }
 
@@ -123,4 +123,5 @@ macro_rules! backends {
 backends! {
     rustcrypto => embertls_rustcrypto::provider,
     openssl => embertls_openssl::provider,
+    aws_lc => embertls_aws_lc::provider,
 }

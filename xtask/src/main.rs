@@ -82,6 +82,10 @@ fn setup() -> Result<(), String> {
         ("openssl", has_command("openssl")),
         ("gnutls-bin", has_command("gnutls-cli")),
         ("pkg-config", has_command("pkg-config")),
+        // A C compiler and libc headers for aws-lc-sys (the `cc` crate; no
+        // cmake or libclang needed on x86_64 Linux).
+        ("gcc", has_command("cc")),
+        ("libc6-dev", has_command("cc")),
         // Headers and library for embertls-openssl (the `openssl` crate).
         (
             "libssl-dev",
