@@ -158,12 +158,11 @@ fn client_authentication_across_backends() {
 /// Tickets sealed by the AWS-LC ticket sealer resume, whichever backend
 /// the client uses.
 #[test]
-fn resumption_with_aws_lc_ticket_sealer() {
+fn resumption_with_the_rotating_ticketer_on_aws_lc() {
     for client_backend in [Backend::AwsLc, Backend::RustCrypto] {
         let mut server = server(Backend::AwsLc, "ed25519");
         let sealer =
-            embertls_aws_lc::AeadTicketSealer::new(server.common.provider.random.clone(), 3600)
-                .unwrap();
+            embertls::session::RotatingTicketer::new(&server.common.provider, 3600).unwrap();
         server.ticketer = Some(Arc::new(sealer));
         let mut pair =
             Pair::new(client(client_backend), server.clone(), Some("localhost")).unwrap();

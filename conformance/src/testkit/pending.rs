@@ -31,10 +31,8 @@ impl Mode {
     /// A ticket sealer (fresh key) for a server config, pending in
     /// `AlwaysPending` mode.
     pub fn ticketer(self, provider: &CryptoProvider) -> Arc<dyn TicketSealer> {
-        let sealer: Arc<dyn TicketSealer> = Arc::new(
-            embertls_rustcrypto::AeadTicketSealer::new(provider.random.clone(), 7200)
-                .expect("ticket key"),
-        );
+        let sealer: Arc<dyn TicketSealer> =
+            Arc::new(embertls::session::RotatingTicketer::new(provider, 7200).expect("ticket key"));
         match self {
             Mode::Direct => sealer,
             Mode::AlwaysPending => Arc::new(PendingTicketSealer(sealer)),

@@ -8,6 +8,12 @@
 //! (crate::Event::NewSession) and offers it again with
 //! `Connection::client_with_session`.
 
+#[cfg(feature = "std")]
+mod ticketer;
+
+#[cfg(feature = "std")]
+pub use ticketer::RotatingTicketer;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 

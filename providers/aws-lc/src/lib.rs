@@ -7,7 +7,8 @@
 //! and desktops; `embertls-rustcrypto` serves `no_std` devices.
 //!
 //! The public surface mirrors `embertls-rustcrypto`: [`provider`],
-//! [`provider_with`], and the key loader, verifier and ticket sealer types.
+//! [`provider_with`], and the key loader and verifier types. Session tickets
+//! use the core's `embertls::session::RotatingTicketer` over this provider.
 #![forbid(unsafe_code)]
 
 mod aead;
@@ -15,7 +16,6 @@ mod der;
 mod hash;
 mod keys;
 mod kx;
-mod ticket;
 mod verify;
 
 use std::sync::Arc;
@@ -26,7 +26,6 @@ use embertls::crypto::{
 use embertls::error::CryptoError;
 
 pub use keys::AwsLcKeyLoader;
-pub use ticket::AeadTicketSealer;
 pub use verify::AwsLcVerifier;
 
 /// The provider with AWS-LC's random generator and the system clock.

@@ -15,7 +15,6 @@ mod der;
 mod hash;
 mod keys;
 mod kx;
-mod ticket;
 mod verify;
 
 use std::sync::Arc;
@@ -28,7 +27,6 @@ use embertls::error::CryptoError;
 
 use hash::Sha;
 pub use keys::OpenSslKeyLoader;
-pub use ticket::AeadTicketSealer;
 pub use verify::OpenSslVerifier;
 
 /// The provider with OpenSSL's random generator and the system clock.

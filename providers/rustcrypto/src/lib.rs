@@ -14,7 +14,6 @@ mod aead;
 mod hash;
 mod keys;
 mod kx;
-mod ticket;
 mod verify;
 
 use alloc::sync::Arc;
@@ -28,7 +27,6 @@ use embertls::error::CryptoError;
 use sha2::{Sha256, Sha384, Sha512};
 
 pub use keys::RustCryptoKeyLoader;
-pub use ticket::AeadTicketSealer;
 pub use verify::RustCryptoVerifier;
 
 /// The provider with OS randomness and the system clock.
