@@ -316,13 +316,24 @@ pub fn embertls_server(args: &[&str]) -> (Proc, u16) {
     if let Err(e) = proc.wait_stderr(b"embertls: listening on 127.0.0.1:", STEP) {
         panic!("{e}\n{}", proc.transcript());
     }
-    let err = proc.stderr();
-    let port = err
-        .lines()
-        .find_map(|l| l.strip_prefix("embertls: listening on 127.0.0.1:"))
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {err:?}"));
-    (proc, port)
+    // The prefix may arrive before the rest of its line: wait for the
+    // newline that ends the port number.
+    let deadline = std::time::Instant::now() + STEP;
+    loop {
+        let err = proc.stderr();
+        let port = err
+            .split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .find_map(|l| l.strip_prefix("embertls: listening on 127.0.0.1:"))
+            .and_then(|p| p.trim().parse().ok());
+        if let Some(port) = port {
+            return (proc, port);
+        }
+        if std::time::Instant::now() > deadline {
+            panic!("no port in {err:?}");
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// `embertls client HOST:PORT ARGS` (HOST = localhost unless `args` says
