@@ -213,7 +213,9 @@ fn client_authentication_with_keys_in_token() {
                     (true, SignatureScheme::ECDSA_NISTP256_SHA256)
                 ]
             );
-            assert!(signed.iter().all(|s| s.thread.starts_with("embertls-pkcs11-")));
+            assert!(signed
+                .iter()
+                .all(|s| s.thread.starts_with("embertls-pkcs11-")));
             assert!(pair.server.client_authenticated());
             assert_eq!(pair.server.verify_result(), Some(VerifyResult::empty()));
             assert_eq!(pair.server.peer_certificates().len(), 1);
@@ -260,8 +262,8 @@ fn dropped_connection_cancels_its_queued_signature() {
                 signs: AtomicUsize::new(0),
             });
             let config = server_config(key.clone(), "server-p256.pem");
-            let mut pair = Pair::new(client_config(Mode::Direct), config, Some("localhost"))
-                .expect("pair");
+            let mut pair =
+                Pair::new(client_config(Mode::Direct), config, Some("localhost")).expect("pair");
             pair.hold_operations = true;
             pair.drive();
             assert_eq!(pair.held.len(), 1, "the server's signature is pending");

@@ -104,41 +104,45 @@ fn rsa_pss_and_pkcs1() {
 
 #[test]
 fn mechanisms_follow_the_hashing_choice() {
-    isolated("mechanisms_follow_the_hashing_choice", standard_token, || {
-        let token = token();
-        let ec = token.key_by_label("server-p256").unwrap();
-        assert_eq!(
-            ec.mechanism_for(S::ECDSA_NISTP256_SHA256),
-            Some(MechanismType::ECDSA)
-        );
-        let rsa = token.key_by_label("server-rsa").unwrap();
-        assert_eq!(
-            rsa.mechanism_for(S::RSA_PSS_RSAE_SHA384),
-            Some(MechanismType::RSA_PKCS_PSS)
-        );
-        assert_eq!(
-            rsa.mechanism_for(S::RSA_PKCS1_SHA256),
-            Some(MechanismType::RSA_PKCS)
-        );
-        let rsa = rsa.with_hashing(Hashing::Token);
-        assert_eq!(
-            rsa.mechanism_for(S::RSA_PSS_RSAE_SHA512),
-            Some(MechanismType::SHA512_RSA_PKCS_PSS)
-        );
-        assert_eq!(
-            rsa.mechanism_for(S::RSA_PKCS1_SHA384),
-            Some(MechanismType::SHA384_RSA_PKCS)
-        );
-        // SoftHSM 2.6 has no CKM_ECDSA_SHA256: the key falls back to
-        // hashing here.
-        let ec = ec.with_hashing(Hashing::Token);
-        let expected = if token.supports(MechanismType::ECDSA_SHA256) {
-            MechanismType::ECDSA_SHA256
-        } else {
-            MechanismType::ECDSA
-        };
-        assert_eq!(ec.mechanism_for(S::ECDSA_NISTP256_SHA256), Some(expected));
-    });
+    isolated(
+        "mechanisms_follow_the_hashing_choice",
+        standard_token,
+        || {
+            let token = token();
+            let ec = token.key_by_label("server-p256").unwrap();
+            assert_eq!(
+                ec.mechanism_for(S::ECDSA_NISTP256_SHA256),
+                Some(MechanismType::ECDSA)
+            );
+            let rsa = token.key_by_label("server-rsa").unwrap();
+            assert_eq!(
+                rsa.mechanism_for(S::RSA_PSS_RSAE_SHA384),
+                Some(MechanismType::RSA_PKCS_PSS)
+            );
+            assert_eq!(
+                rsa.mechanism_for(S::RSA_PKCS1_SHA256),
+                Some(MechanismType::RSA_PKCS)
+            );
+            let rsa = rsa.with_hashing(Hashing::Token);
+            assert_eq!(
+                rsa.mechanism_for(S::RSA_PSS_RSAE_SHA512),
+                Some(MechanismType::SHA512_RSA_PKCS_PSS)
+            );
+            assert_eq!(
+                rsa.mechanism_for(S::RSA_PKCS1_SHA384),
+                Some(MechanismType::SHA384_RSA_PKCS)
+            );
+            // SoftHSM 2.6 has no CKM_ECDSA_SHA256: the key falls back to
+            // hashing here.
+            let ec = ec.with_hashing(Hashing::Token);
+            let expected = if token.supports(MechanismType::ECDSA_SHA256) {
+                MechanismType::ECDSA_SHA256
+            } else {
+                MechanismType::ECDSA
+            };
+            assert_eq!(ec.mechanism_for(S::ECDSA_NISTP256_SHA256), Some(expected));
+        },
+    );
 }
 
 #[test]

@@ -86,11 +86,7 @@ impl fmt::Display for Pkcs11Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Pkcs11Error::ModuleLoad { path, reason } => {
-                write!(
-                    f,
-                    "cannot load PKCS#11 module {}: {reason}",
-                    path.display()
-                )
+                write!(f, "cannot load PKCS#11 module {}: {reason}", path.display())
             }
             Pkcs11Error::TokenNotFound { label } => {
                 write!(f, "no initialized token labelled {label:?}")

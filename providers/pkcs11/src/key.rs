@@ -73,8 +73,13 @@ struct Plan {
 /// The key's algorithm, read from its attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Ec { key_type: KeyType, scalar_len: usize },
-    Rsa { bits: usize },
+    Ec {
+        key_type: KeyType,
+        scalar_len: usize,
+    },
+    Rsa {
+        bits: usize,
+    },
 }
 
 /// A private key that stays in its token.
