@@ -103,8 +103,13 @@ mod tests {
     #[test]
     fn start_methods_are_ready() {
         let sealer = AeadTicketSealer::new(Arc::new(crate::OpenSslRandom), 60).unwrap();
-        let Pausable::Ready(Ok(ticket)) = sealer.start_seal(b"s") else { panic!("not ready") };
-        assert!(matches!(sealer.start_open(&ticket), Pausable::Ready(Ok(Some(_)))));
+        let Pausable::Ready(Ok(ticket)) = sealer.start_seal(b"s") else {
+            panic!("not ready")
+        };
+        assert!(matches!(
+            sealer.start_open(&ticket),
+            Pausable::Ready(Ok(Some(_)))
+        ));
     }
 
     /// Hands out a counter pattern, or fails after `limit` bytes.
@@ -147,19 +152,10 @@ mod tests {
         let t2 = sealer.seal(state).unwrap();
         assert_ne!(t1, t2, "fresh nonce per ticket");
         assert_eq!(t1.len(), state.len() + 44);
-        assert_eq!(
-            sealer.open(&t1).unwrap().as_deref(),
-            Some(&state[..])
-        );
-        assert_eq!(
-            sealer.open(&t2).unwrap().as_deref(),
-            Some(&state[..])
-        );
+        assert_eq!(sealer.open(&t1).unwrap().as_deref(), Some(&state[..]));
+        assert_eq!(sealer.open(&t2).unwrap().as_deref(), Some(&state[..]));
         let empty = sealer.seal(b"").unwrap();
-        assert_eq!(
-            sealer.open(&empty).unwrap().as_deref(),
-            Some(&b""[..])
-        );
+        assert_eq!(sealer.open(&empty).unwrap().as_deref(), Some(&b""[..]));
     }
 
     #[test]
@@ -181,9 +177,6 @@ mod tests {
     fn random_failure_is_reported() {
         assert!(AeadTicketSealer::new(Arc::new(Counter::new(0, 40)), 60).is_err());
         let sealer = AeadTicketSealer::new(Arc::new(Counter::new(0, 48)), 60).unwrap();
-        assert_eq!(
-            sealer.seal(b"x").err(),
-            Some(CryptoError::RandomFailed)
-        );
+        assert_eq!(sealer.seal(b"x").err(), Some(CryptoError::RandomFailed));
     }
 }
