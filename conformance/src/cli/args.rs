@@ -504,7 +504,7 @@ fn parse_hex(name: &str, value: &str) -> Result<Vec<u8>, CliError> {
             "{name}: '{value}' is not hex bytes (for example 01 or a1b2)"
         ))
     };
-    if digits.is_empty() || digits.len() % 2 != 0 {
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
         return Err(bad());
     }
     (0..digits.len())
