@@ -343,3 +343,22 @@ fn errors_map_to_crypto_errors() {
         CryptoError::InvalidKey
     );
 }
+
+#[test]
+fn signing_recovers_after_a_logout() {
+    isolated("signing_recovers_after_a_logout", standard_token, || {
+        use embertls_pkcs11::cryptoki::context::Pkcs11;
+        let token = token();
+        let key = token.key_by_label("server-p256").unwrap();
+        sign_and_verify(&key, "server-p256.pem", S::ECDSA_NISTP256_SHA256);
+        // Someone else in this process logs the application out of the
+        // token (login state is shared by all sessions).
+        let ctx = Pkcs11::new(module()).unwrap();
+        let session = ctx.open_ro_session(token.slot()).unwrap();
+        session.logout().unwrap();
+        drop(session);
+        sign_and_verify(&key, "server-p256.pem", S::ECDSA_NISTP256_SHA256);
+        let rsa = token.key_by_label("server-rsa").unwrap();
+        sign_and_verify(&rsa, "server-rsa.pem", S::RSA_PSS_RSAE_SHA256);
+    });
+}

@@ -180,8 +180,10 @@ impl Pkcs11Key {
         }
     }
 
-    /// `C_Sign` on a session of our own; finds the key again once if the
-    /// token says the handle is no longer valid.
+    /// `C_Sign` on a session of our own. If the token says the handle is
+    /// no longer valid (some tokens say so for private keys once the
+    /// application was logged out), logs in again, finds the key again and
+    /// retries once.
     fn sign_raw(&self, mechanism: &Mechanism<'_>, data: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
         let handle = *lock(&self.handle);
         let sign = |handle| {
@@ -196,6 +198,7 @@ impl Pkcs11Key {
                     | cryptoki::error::RvError::KeyHandleInvalid,
                 ..
             }) => {
+                self.token.inner.relogin()?;
                 let fresh = find_handle(&self.token, &self.lookup)?;
                 if read_kind(&self.token, &self.lookup, fresh)? != self.kind {
                     return Err(Pkcs11Error::UnsupportedKey {

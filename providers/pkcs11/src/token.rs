@@ -240,7 +240,7 @@ impl TokenInner {
 
     /// Logs in again on a fresh login session (after the token logged us
     /// out, or lost our sessions); idle sessions are dropped.
-    fn relogin(&self) -> Result<(), Pkcs11Error> {
+    pub(crate) fn relogin(&self) -> Result<(), Pkcs11Error> {
         lock(&self.idle).clear();
         let mut login_session = lock(&self.login);
         match login(&login_session, &self.pin) {
