@@ -59,6 +59,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Login state is per process and token: while one `Pkcs11Token` of this
 /// process is logged in to a token, opening another on the same token
 /// succeeds without checking its PIN (`CKR_USER_ALREADY_LOGGED_IN`).
+///
+/// The PIN is kept (in a zeroizing `secrecy` string) to log in again when
+/// the token logs the application out or loses its sessions.
 #[derive(Clone)]
 pub struct Pkcs11Token {
     pub(crate) inner: Arc<TokenInner>,
