@@ -2,8 +2,8 @@
 //!
 //! - `test`: everything CI checks — formatting, clippy, the whole test suite
 //!   (unit, handshake, RFC replays, interop with the system OpenSSL and
-//!   GnuTLS), the embedded no_std build and the fuzz-target build. Installs
-//!   missing tools first where it can (`setup`).
+//!   GnuTLS, PKCS#11 keys in SoftHSM2), the embedded no_std build and the
+//!   fuzz-target build. Installs missing tools first where it can (`setup`).
 //! - `setup`: installs the peers and toolchain parts the tests need.
 //! - `fuzz TARGET [SECONDS]`: runs one fuzz target (default 60 s).
 
@@ -90,6 +90,12 @@ fn setup() -> Result<(), String> {
         (
             "libssl-dev",
             succeeds("pkg-config", &["--exists", "openssl"]),
+        ),
+        // The PKCS#11 token (module and softhsm2-util) for embertls-pkcs11's
+        // tests, which fail without it.
+        (
+            "softhsm2",
+            has_command("softhsm2-util") && Path::new("/usr/lib/softhsm/libsofthsm2.so").exists(),
         ),
     ];
     let missing: Vec<&str> = wanted

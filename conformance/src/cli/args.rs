@@ -38,6 +38,35 @@ pub struct TlsOptions {
     pub max_record_size: Option<usize>,
     /// How long a handshake may take.
     pub handshake_timeout: Duration,
+    /// Our private key in a PKCS#11 token instead of `key`.
+    pub pkcs11: Pkcs11Options,
+}
+
+/// `--pkcs11-*`: a private key that stays in a PKCS#11 token (an HSM,
+/// SoftHSM2); signatures are made on a worker thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pkcs11Options {
+    /// The PKCS#11 module (shared library) to load.
+    pub module: Option<PathBuf>,
+    /// Label of the token.
+    pub token: Option<String>,
+    /// User PIN; `None` = from the environment variable [`PIN_ENV`].
+    pub pin: Option<String>,
+    /// Label (`CKA_LABEL`) of the private key.
+    pub key_label: Option<String>,
+    /// Id (`CKA_ID`) of the private key, decoded from hex.
+    pub key_id: Option<Vec<u8>>,
+}
+
+/// Where the PIN comes from when `--pkcs11-pin` is not given (keeps it out
+/// of the process list).
+pub const PIN_ENV: &str = "EMBERTLS_PKCS11_PIN";
+
+impl Pkcs11Options {
+    /// Whether any `--pkcs11-*` option was given.
+    pub fn is_used(&self) -> bool {
+        *self != Self::default()
+    }
 }
 
 impl Default for TlsOptions {
@@ -56,6 +85,7 @@ impl Default for TlsOptions {
             key_update: false,
             max_record_size: None,
             handshake_timeout: Duration::from_secs(10),
+            pkcs11: Pkcs11Options::default(),
         }
     }
 }
@@ -227,6 +257,11 @@ fn common_option(
         "--verify" => tls.verify = Some(parse_verify(&args.value(name, inline)?)?),
         "--cert" => tls.cert = Some(PathBuf::from(args.value(name, inline)?)),
         "--key" => tls.key = Some(PathBuf::from(args.value(name, inline)?)),
+        "--pkcs11-module" => tls.pkcs11.module = Some(PathBuf::from(args.value(name, inline)?)),
+        "--pkcs11-token" => tls.pkcs11.token = Some(args.value(name, inline)?),
+        "--pkcs11-pin" => tls.pkcs11.pin = Some(args.value(name, inline)?),
+        "--pkcs11-key" => tls.pkcs11.key_label = Some(args.value(name, inline)?),
+        "--pkcs11-key-id" => tls.pkcs11.key_id = Some(parse_hex(name, &args.value(name, inline)?)?),
         "--alpn" => tls.alpn = parse_alpn(&args.value(name, inline)?)?,
         "--groups" | "--curves" => tls.groups = Some(parse_groups(&args.value(name, inline)?)?),
         "--suites" | "--ciphersuites" => {
@@ -395,9 +430,9 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
             }
         }
     }
-    if tls.cert.is_none() || tls.key.is_none() {
+    if tls.cert.is_none() || (tls.key.is_none() && !tls.pkcs11.is_used()) {
         return Err(CliError::usage(
-            "'embertls server' needs --cert PEM and --key PEM",
+            "'embertls server' needs --cert PEM and --key PEM (or --pkcs11-* options)",
         ));
     }
     check_cert_and_key(&tls)?;
@@ -419,11 +454,63 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
 }
 
 fn check_cert_and_key(tls: &TlsOptions) -> Result<(), CliError> {
+    if tls.pkcs11.is_used() {
+        return check_pkcs11(tls);
+    }
     match (&tls.cert, &tls.key) {
         (Some(_), None) => Err(CliError::usage("--cert needs --key")),
         (None, Some(_)) => Err(CliError::usage("--key needs --cert")),
         _ => Ok(()),
     }
+}
+
+fn check_pkcs11(tls: &TlsOptions) -> Result<(), CliError> {
+    let p = &tls.pkcs11;
+    if tls.key.is_some() {
+        return Err(CliError::usage(
+            "--key and --pkcs11-* options exclude each other (the key is either in a file or in a token)",
+        ));
+    }
+    if tls.cert.is_none() {
+        return Err(CliError::usage(
+            "a key in a PKCS#11 token needs --cert PEM with its certificate chain",
+        ));
+    }
+    if p.module.is_none() {
+        return Err(CliError::usage(
+            "--pkcs11-module PATH is missing (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)",
+        ));
+    }
+    if p.token.is_none() {
+        return Err(CliError::usage("--pkcs11-token LABEL is missing"));
+    }
+    match (&p.key_label, &p.key_id) {
+        (None, None) => Err(CliError::usage(
+            "name the key in the token with --pkcs11-key LABEL or --pkcs11-key-id HEX",
+        )),
+        (Some(_), Some(_)) => Err(CliError::usage(
+            "give --pkcs11-key or --pkcs11-key-id, not both",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Hex digits (an even number of them, at least two), optionally with
+/// colons between bytes.
+fn parse_hex(name: &str, value: &str) -> Result<Vec<u8>, CliError> {
+    let digits: String = value.chars().filter(|c| *c != ':').collect();
+    let bad = || {
+        CliError::usage(format!(
+            "{name}: '{value}' is not hex bytes (for example 01 or a1b2)"
+        ))
+    };
+    if digits.is_empty() || !digits.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(digits.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+        .collect()
 }
 
 fn parse_number(name: &str, value: &str) -> Result<u64, CliError> {
@@ -652,6 +739,33 @@ mod tests {
         assert!(e.message.contains("empty"), "{}", e.message);
         assert!(parse(&args("frobnicate")).is_err());
         assert!(parse(&[]).is_err());
+    }
+
+    #[test]
+    fn pkcs11_options() {
+        let Command::Server(s) = parse(&args(
+            "server --cert c.pem --pkcs11-module /m.so --pkcs11-token t --pkcs11-pin 1234 \
+             --pkcs11-key-id 0a:FF",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(s.tls.pkcs11.key_id, Some(vec![0x0a, 0xff]));
+        assert_eq!(s.tls.pkcs11.token.as_deref(), Some("t"));
+        assert!(s.tls.key.is_none());
+        for (line, complaint) in [
+            ("server --cert c --key k --pkcs11-module m --pkcs11-token t --pkcs11-key k", "exclude"),
+            ("server --pkcs11-module m --pkcs11-token t --pkcs11-key k", "--cert"),
+            ("server --cert c --pkcs11-token t --pkcs11-key k", "--pkcs11-module"),
+            ("server --cert c --pkcs11-module m --pkcs11-key k", "--pkcs11-token"),
+            ("server --cert c --pkcs11-module m --pkcs11-token t", "--pkcs11-key"),
+            ("server --cert c --pkcs11-module m --pkcs11-token t --pkcs11-key k --pkcs11-key-id 01", "not both"),
+            ("server --cert c --pkcs11-key-id 0g", "hex"),
+            ("server --cert c --pkcs11-key-id 012", "hex"),
+        ] {
+            let e = parse(&args(line)).unwrap_err();
+            assert!(e.message.contains(complaint), "{line}: {}", e.message);
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
 use embertls::Connection;
+use embertls_pkcs11::Pkcs11Worker;
 
 use super::args::ClientOptions;
 use super::session::{
@@ -67,6 +68,15 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
     );
     spawn_local_reader(io::stdin(), tx.clone());
     let mut session = Session::new(conn, sock, origin);
+    // Keys in a PKCS#11 token sign on a worker thread.
+    let worker = opts
+        .tls
+        .pkcs11
+        .is_used()
+        .then(|| Arc::new(Pkcs11Worker::new(1).0));
+    if let Some(worker) = &worker {
+        session.set_worker(worker.clone(), tx.clone(), NET);
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = drive(
@@ -217,6 +227,10 @@ fn drive_inner(
             Some(Input::Net(data)) => {
                 last_rx = StdInstant::now();
                 let events = session.feed(&data)?;
+                act(session, events)?;
+            }
+            Some(Input::Completed(id, result)) => {
+                let events = session.complete(id, result)?;
                 act(session, events)?;
             }
             Some(Input::NetClosed(detail)) => {

@@ -10,7 +10,7 @@ use embertls::msgs::enums::ProtocolVersion;
 use embertls::verify::{certificates_from_pem, RootStore, VerifyMode};
 use embertls::{ClientConfig, Connection, Instant, ServerConfig};
 
-use super::args::{ClientOptions, ServerOptions, TlsOptions};
+use super::args::{ClientOptions, Pkcs11Options, ServerOptions, TlsOptions, PIN_ENV};
 use super::CliError;
 use crate::testkit::pem::{load_certs, load_key, load_roots};
 
@@ -105,6 +105,69 @@ fn certified_key(
     Ok(Arc::new(CertifiedKey::new(chain, key)))
 }
 
+/// Our certificate and key, from `--cert` with `--key` or `--pkcs11-*`.
+fn own_certified_key(
+    provider: &Arc<CryptoProvider>,
+    tls: &TlsOptions,
+) -> Result<Option<Arc<CertifiedKey>>, CliError> {
+    match (&tls.cert, &tls.key) {
+        (Some(cert), _) if tls.pkcs11.is_used() => {
+            pkcs11_certified_key(provider, cert, &tls.pkcs11).map(Some)
+        }
+        (Some(cert), Some(key)) => certified_key(provider, cert, key).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// The certificate chain from `cert` with its private key in a PKCS#11
+/// token. One signature is made and checked against the certificate
+/// before any connection, so a wrong key, PIN or token shows at start.
+fn pkcs11_certified_key(
+    provider: &Arc<CryptoProvider>,
+    cert: &Path,
+    opts: &Pkcs11Options,
+) -> Result<Arc<CertifiedKey>, CliError> {
+    use embertls::crypto::SigningKey;
+    use embertls_pkcs11::{KeyLookup, Pkcs11Token};
+
+    let chain = load_certs(cert).map_err(CliError::new)?;
+    let (Some(module), Some(label)) = (&opts.module, &opts.token) else {
+        return Err(CliError::usage(
+            "--pkcs11-module and --pkcs11-token are needed",
+        ));
+    };
+    let pin = match &opts.pin {
+        Some(pin) => pin.clone(),
+        None => std::env::var(PIN_ENV).map_err(|_| {
+            CliError::usage(format!("no PIN: pass --pkcs11-pin PIN or set {PIN_ENV}"))
+        })?,
+    };
+    let fail = |e: embertls_pkcs11::Pkcs11Error| CliError::new(format!("PKCS#11: {e}"));
+    let token = Pkcs11Token::open(module, label, &pin).map_err(fail)?;
+    let lookup = match (&opts.key_label, &opts.key_id) {
+        (Some(l), _) => KeyLookup::Label(l.clone()),
+        (None, Some(id)) => KeyLookup::Id(id.clone()),
+        (None, None) => return Err(CliError::usage("--pkcs11-key or --pkcs11-key-id is needed")),
+    };
+    let key = token.key(lookup).map_err(fail)?;
+    let scheme = key.key_type().tls13_schemes()[0];
+    let probe = b"embertls: does the PKCS#11 key match the certificate?";
+    let signature = key.try_sign(scheme, probe).map_err(fail)?;
+    let end_entity = chain
+        .first()
+        .ok_or_else(|| CliError::new(format!("{}: no certificate", cert.display())))?;
+    embertls::verify::WebPkiVerifier::new(provider.verifier.clone())
+        .verify_signature(end_entity, scheme, probe, &signature)
+        .map_err(|_| {
+            CliError::new(format!(
+                "the PKCS#11 key ({}) does not match the certificate in {}",
+                key.lookup(),
+                cert.display()
+            ))
+        })?;
+    Ok(Arc::new(CertifiedKey::new(chain, Arc::new(key))))
+}
+
 /// Where the system's CA bundle usually is.
 const SYSTEM_BUNDLES: &[&str] = &[
     "/etc/ssl/certs/ca-certificates.crt",
@@ -163,9 +226,7 @@ pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<Strin
             }
         };
     }
-    if let (Some(cert), Some(key)) = (&opts.tls.cert, &opts.tls.key) {
-        config.client_cert = Some(certified_key(&provider, cert, key)?);
-    }
+    config.client_cert = own_certified_key(&provider, &opts.tls)?;
     check_starts_client(&config, opts.server_name())?;
     Ok((config, note))
 }
@@ -173,12 +234,11 @@ pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<Strin
 /// The server configuration for `opts`.
 pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
     let provider = provider();
-    let (Some(cert), Some(key)) = (&opts.tls.cert, &opts.tls.key) else {
+    let Some(certified) = own_certified_key(&provider, &opts.tls)? else {
         return Err(CliError::usage(
-            "'embertls server' needs --cert PEM and --key PEM",
+            "'embertls server' needs --cert PEM and --key PEM (or --pkcs11-* options)",
         ));
     };
-    let certified = certified_key(&provider, cert, key)?;
     let mut config = ServerConfig::new(provider, Arc::new(SingleCertAndKey(certified)));
     apply_common(&mut config.common, &opts.tls)?;
     let mode = match (opts.tls.verify, &opts.tls.ca) {

@@ -116,6 +116,7 @@ pub fn run_demo() -> Result<DemoReport, CliError> {
                 key_update: false,
                 out: &mut sink,
                 log: &mut |l| lines.push(l),
+                worker: None,
             },
         );
         result.map_err(|e| CliError::new(format!("server: {e}")))?;

@@ -126,6 +126,11 @@ TLS options (client and server):
   --ca PEM                 trust anchors for the peer's certificate
   --verify MODE            none | optional | required
   --cert PEM --key PEM     our certificate chain and private key (PKCS#8, SEC1 or PKCS#1 PEM)
+  --pkcs11-module PATH     instead of --key: the private key stays in a PKCS#11 token
+  --pkcs11-token LABEL       (an HSM; SoftHSM2's module is /usr/lib/softhsm/libsofthsm2.so),
+  --pkcs11-key LABEL         found by label or by --pkcs11-key-id HEX; the PIN comes from
+  --pkcs11-pin PIN           --pkcs11-pin or EMBERTLS_PKCS11_PIN. Signatures are made on a
+                             worker thread, never on the connection's
   --alpn LIST              ALPN protocols, comma-separated, preferred first (h2,http/1.1)
   --groups LIST            key-exchange groups, preferred first, separated by ',' or ':':
                            x25519, secp256r1 (P-256), secp384r1 (P-384)
@@ -165,6 +170,8 @@ Client options:
 
 const SERVER_HELP: &str = "\
 Usage: embertls server --cert PEM --key PEM [--accept ADDR] [options]
+       embertls server --cert PEM --pkcs11-module PATH --pkcs11-token LABEL
+                       --pkcs11-key LABEL [--pkcs11-pin PIN] [options]
 
 Listens on ADDR (default 127.0.0.1:4433; port 0 picks a free port) and serves
 connections one at a time. Prints 'embertls: listening on ADDR' to standard

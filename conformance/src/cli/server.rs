@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
 use embertls::{Connection, ServerConfig};
+use embertls_pkcs11::Pkcs11Worker;
 
 use super::args::ServerOptions;
 use super::session::{
@@ -30,6 +31,9 @@ pub struct ServerParams<'a> {
     pub out: &'a mut dyn Write,
     /// Status lines (without the `embertls: ` prefix).
     pub log: &'a mut dyn FnMut(String),
+    /// Serves pending operations (signatures with a key in a PKCS#11
+    /// token) off the connection's thread; `None` performs them inline.
+    pub worker: Option<Arc<Pkcs11Worker>>,
 }
 
 /// Runs `embertls server`.
@@ -47,6 +51,17 @@ pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
     }
     let mut log = |line: String| eprintln!("embertls: {line}");
     let stdout = io::stdout();
+    // Keys in a PKCS#11 token sign on a worker thread.
+    let worker = opts
+        .tls
+        .pkcs11
+        .is_used()
+        .then(|| Arc::new(Pkcs11Worker::new(1).0));
+    if let (true, Some(token)) = (opts.tls.verbose, &opts.tls.pkcs11.token) {
+        log(format!(
+            "detail: private key in PKCS#11 token {token}, signing on a worker thread"
+        ));
+    }
     let mut tag = 0u64;
     for stream in listener.incoming() {
         let sock = match stream {
@@ -76,6 +91,7 @@ pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
                 key_update: opts.tls.key_update,
                 out: &mut out,
                 log: &mut log,
+                worker: worker.clone(),
             },
         );
         drop(out);
@@ -107,6 +123,9 @@ pub fn serve(
         .map_err(|e| CliError::new(format!("socket: {e}")))?;
     spawn_socket_reader(reader, tag, tx.clone());
     let mut session = Session::new(conn, sock, origin);
+    if let Some(worker) = &params.worker {
+        session.set_worker(worker.clone(), tx.clone(), tag);
+    }
     let result = drive(&mut session, rx, tag, params);
     session.shutdown();
     result
@@ -139,6 +158,7 @@ fn drive_inner(
         key_update,
         out,
         log,
+        worker: _,
     } = params;
     let started = StdInstant::now();
     let mut close_deadline: Option<StdInstant> = None;
@@ -172,8 +192,12 @@ fn drive_inner(
                     return Ok(());
                 }
             }
-            Some(Input::Net(data)) => {
-                let mut events = session.feed(&data)?;
+            Some(input @ (Input::Net(_) | Input::Completed(..))) => {
+                let mut events = match input {
+                    Input::Completed(id, result) => session.complete(id, result)?,
+                    Input::Net(data) => session.feed(&data)?,
+                    _ => Vec::new(),
+                };
                 while !events.is_empty() {
                     let mut more = Vec::new();
                     for event in events {

@@ -4,16 +4,24 @@
 //! channel that also carries local input (standard input, or the demo's
 //! bytes). The connection loop waits on that channel with a deadline,
 //! feeds the engine and writes what it asks to send. No polling.
+//!
+//! Pending operations (signatures with a key in a PKCS#11 token) go to a
+//! [`Pkcs11Worker`] when the session has one: the worker thread sends the
+//! result back on the same channel as [`Input::Completed`], and the loop
+//! hands it to `Connection::complete`. Without a worker they are performed
+//! inline.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant as StdInstant};
 
 use bytes::Bytes;
-use embertls::conn::{Event, Output};
+use embertls::conn::{Event, OperationId, OperationResult, Output};
 use embertls::{Connection, Instant};
+use embertls_pkcs11::Pkcs11Worker;
 
 use super::CliError;
 
@@ -31,6 +39,8 @@ pub enum Input {
     Local(Vec<u8>),
     /// Local input ended.
     LocalClosed,
+    /// A worker finished an operation of the connection.
+    Completed(OperationId, OperationResult),
 }
 
 /// A tagged message: `LOCAL` or the connection's tag.
@@ -155,6 +165,15 @@ pub struct Session {
     pub received: usize,
     /// A write to the socket failed (the peer may have closed it after an alert).
     pub write_failed: bool,
+    /// Where pending operations go, if not performed inline.
+    offload: Option<Offload>,
+}
+
+/// A worker and the way back to this session's loop.
+struct Offload {
+    worker: Arc<Pkcs11Worker>,
+    tx: Sender<Message>,
+    tag: u64,
 }
 
 impl Session {
@@ -172,7 +191,15 @@ impl Session {
             we_closed: false,
             received: 0,
             write_failed: false,
+            offload: None,
         }
+    }
+
+    /// Sends pending operations to `worker`; their results come back on
+    /// `tx` as `(tag, Input::Completed(..))`, for the loop to pass to
+    /// [`Session::complete`].
+    pub fn set_worker(&mut self, worker: Arc<Pkcs11Worker>, tx: Sender<Message>, tag: u64) {
+        self.offload = Some(Offload { worker, tx, tag });
     }
 
     /// The engine's clock: microseconds since `origin`.
@@ -192,10 +219,18 @@ impl Session {
                         return Err(CliError::new(format!("write to peer failed: {e}")));
                     }
                 }
-                Output::Event(Event::Operation(op)) => {
-                    let result = op.perform();
-                    self.conn.complete(op.id, result)?;
-                }
+                Output::Event(Event::Operation(op)) => match &self.offload {
+                    Some(Offload { worker, tx, tag }) => {
+                        let (tx, tag) = (tx.clone(), *tag);
+                        worker.submit_with(op, move |id, result| {
+                            let _ = tx.send((tag, Input::Completed(id, result)));
+                        });
+                    }
+                    None => {
+                        let result = op.perform();
+                        self.conn.complete(op.id, result)?;
+                    }
+                },
                 Output::Event(Event::HandshakeComplete) => {
                     self.handshake_done = true;
                     out.push(Happening::HandshakeComplete);
@@ -219,6 +254,22 @@ impl Session {
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
         let now = self.now();
         match self.conn.handle_input(data, now) {
+            Ok(()) => self.drain(),
+            Err(e) => {
+                let _ = self.drain();
+                Err(CliError::from(e))
+            }
+        }
+    }
+
+    /// Hands a worker's result to the connection, which goes on with the
+    /// handshake. On an engine error the alert it queued is sent first.
+    pub fn complete(
+        &mut self,
+        id: OperationId,
+        result: OperationResult,
+    ) -> Result<Vec<Happening>, CliError> {
+        match self.conn.complete(id, result) {
             Ok(()) => self.drain(),
             Err(e) => {
                 let _ = self.drain();
@@ -272,7 +323,7 @@ impl Session {
                     }
                 }
                 Input::NetClosed(_) => return None,
-                Input::Local(_) | Input::LocalClosed => {}
+                Input::Local(_) | Input::LocalClosed | Input::Completed(..) => {}
             }
         }
         None

@@ -1,7 +1,8 @@
 //! Building blocks for tests: PEM loading, a client/server pair in memory
 //! with virtual time, a provider wrapper that makes every pausable
 //! operation pending, deterministic randomness, the RFC 8448 trace and a
-//! hand-driven client whose secrets are visible.
+//! hand-driven client whose secrets are visible, and SoftHSM2 tokens in
+//! directories of their own.
 
 pub mod deterministic;
 pub mod pair;
@@ -9,6 +10,7 @@ pub mod pem;
 pub mod pending;
 pub mod rfc8448;
 pub mod scripted;
+pub mod softhsm;
 
 pub use pair::Pair;
 pub use pending::Mode;

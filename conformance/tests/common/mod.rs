@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -128,8 +129,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 impl Proc {
     /// Starts `program args...` with all three standard streams piped.
     pub fn spawn(name: &str, program: &str, args: &[String]) -> Proc {
+        Self::spawn_env(name, program, args, &[])
+    }
+
+    /// Like [`Proc::spawn`], with extra environment variables.
+    pub fn spawn_env(name: &str, program: &str, args: &[String], env: &[(&str, &OsStr)]) -> Proc {
         let mut child = Command::new(program)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -310,9 +317,14 @@ pub fn spawn_listening(
 /// `embertls server --accept 127.0.0.1:0 ARGS`, once it listens; returns
 /// the port it printed.
 pub fn embertls_server(args: &[&str]) -> (Proc, u16) {
+    embertls_server_env(args, &[])
+}
+
+/// Like [`embertls_server`], with extra environment variables.
+pub fn embertls_server_env(args: &[&str], env: &[(&str, &OsStr)]) -> (Proc, u16) {
     let mut full: Vec<String> = vec!["server".into(), "--accept".into(), "127.0.0.1:0".into()];
     full.extend(args.iter().map(|s| s.to_string()));
-    let mut proc = Proc::spawn("embertls server", embertls_bin(), &full);
+    let mut proc = Proc::spawn_env("embertls server", embertls_bin(), &full, env);
     if let Err(e) = proc.wait_stderr(b"embertls: listening on 127.0.0.1:", STEP) {
         panic!("{e}\n{}", proc.transcript());
     }
