@@ -2,7 +2,7 @@
 //! Every test runs twice: providers answering at once, and every pausable
 //! operation pending.
 
-use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use embertls_conformance::testkit::pair::{client_config, server_config};
 use embertls_conformance::testkit::{Mode, Pair};
 
@@ -28,6 +28,14 @@ fn handshake_and_data_each_key_type() {
             );
             assert_eq!(pair.client.key_exchange_group(), Some(NamedGroup::X25519));
             assert!(pair.client.verify_result().unwrap().is_ok());
+            let expected_scheme = match key {
+                "p256" => SignatureScheme::ECDSA_NISTP256_SHA256,
+                "p384" => SignatureScheme::ECDSA_NISTP384_SHA384,
+                "ed25519" => SignatureScheme::ED25519,
+                _ => SignatureScheme::RSA_PSS_RSAE_SHA256,
+            };
+            assert_eq!(pair.client.peer_signature_scheme(), Some(expected_scheme));
+            assert_eq!(pair.server.peer_signature_scheme(), None, "no client auth");
             // Pending mode: the server's signature, the client's chain check.
             let pending = usize::from(mode == Mode::AlwaysPending);
             assert_eq!(pair.server_log.operations_served, pending, "{mode:?}");

@@ -700,6 +700,11 @@ impl Connection {
         self.negotiated.verify_result
     }
 
+    /// The scheme the peer signed its CertificateVerify with, if it signed.
+    pub fn peer_signature_scheme(&self) -> Option<crate::msgs::enums::SignatureScheme> {
+        self.negotiated.peer_signature_scheme
+    }
+
     /// Whether the handshake resumed a session from a ticket.
     pub fn resumed(&self) -> bool {
         self.negotiated.resumed
