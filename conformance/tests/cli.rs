@@ -480,3 +480,27 @@ fn server_handshake_timeout() {
         "{ctx}"
     );
 }
+
+#[test]
+fn keylog_file_gets_the_secrets_of_both_ends() {
+    let dir = std::env::temp_dir();
+    let client_log = dir.join(format!("embertls-cli-keylog-client-{}", std::process::id()));
+    let server_log = dir.join(format!("embertls-cli-keylog-server-{}", std::process::id()));
+    let _ = std::fs::remove_file(&client_log);
+    let _ = std::fs::remove_file(&server_log);
+    let server = p256_server_args();
+    let mut args = strs(&server);
+    let server_log_arg = server_log.display().to_string();
+    args.extend(["--echo", "--keylog", &server_log_arg]);
+    let client_log_arg = client_log.display().to_string();
+    let (client, server) = talk(&args, &["--insecure", "--keylog", &client_log_arg], line!());
+    let ctx = transcripts(&[&client, &server]);
+    assert_summary(&client.stderr(), "verify=skipped", &ctx);
+    let client_text = std::fs::read_to_string(&client_log).unwrap();
+    let server_text = std::fs::read_to_string(&server_log).unwrap();
+    let _ = std::fs::remove_file(&client_log);
+    let _ = std::fs::remove_file(&server_log);
+    assert_eq!(client_text.lines().count(), 5, "{client_text}");
+    assert_eq!(client_text, server_text, "both ends log the same secrets");
+    assert!(client_text.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET "));
+}

@@ -38,6 +38,8 @@ pub struct TlsOptions {
     pub max_record_size: Option<usize>,
     /// How long a handshake may take.
     pub handshake_timeout: Duration,
+    /// Append traffic secrets to this file in NSS key-log format.
+    pub keylog: Option<std::path::PathBuf>,
     /// Our private key in a PKCS#11 token instead of `key`.
     pub pkcs11: Pkcs11Options,
 }
@@ -84,6 +86,7 @@ impl Default for TlsOptions {
             verbose: false,
             key_update: false,
             max_record_size: None,
+            keylog: None,
             handshake_timeout: Duration::from_secs(10),
             pkcs11: Pkcs11Options::default(),
         }
@@ -285,6 +288,7 @@ fn common_option(
             }
             tls.max_record_size = Some(n as usize);
         }
+        "--keylog" => tls.keylog = Some(args.value(name, inline)?.into()),
         "--key-update" => {
             no_value(name, inline)?;
             tls.key_update = true;

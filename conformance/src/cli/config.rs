@@ -92,6 +92,11 @@ fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliEr
     if let Some(n) = tls.max_record_size {
         common.max_incoming_plaintext = n;
     }
+    if let Some(path) = &tls.keylog {
+        let log = embertls::config::KeyLogFile::create(path)
+            .map_err(|e| CliError::new(format!("--keylog {}: {e}", path.display())))?;
+        common.key_log = Some(std::sync::Arc::new(log));
+    }
     Ok(())
 }
 

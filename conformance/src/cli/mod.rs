@@ -142,6 +142,8 @@ TLS options (client and server):
                            (TLS 1.2 is parsed but not supported by the engine yet)
   --max-record-size N      largest record we accept (64..16384), advertised to the
                            peer with record_size_limit (RFC 8449) when below 16384
+  --keylog FILE            append traffic secrets to FILE in NSS key-log format
+                           (SSLKEYLOGFILE), for Wireshark; debugging only
   --key-update             right after the handshake, send a KeyUpdate that asks the
                            peer to update its keys too
   --timeout SECS           give up on a handshake after SECS seconds (default 10)

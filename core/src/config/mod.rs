@@ -4,8 +4,12 @@
 //! from `new`; share them between connections behind an `Arc`.
 
 mod cert;
+mod keylog;
 
 pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndKey, SniResolver};
+#[cfg(feature = "std")]
+pub use keylog::KeyLogFile;
+pub use keylog::{key_log_line, KeyLog};
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -67,6 +71,8 @@ pub struct CommonConfig {
     /// Asked to sign before our certificate's own key; may decline
     /// (Mbed TLS conf_async_private_cb).
     pub external_signer: Option<Arc<dyn ExternalSigner>>,
+    /// Receives traffic secrets in NSS key-log form (debugging only).
+    pub key_log: Option<Arc<dyn KeyLog>>,
     /// Largest plaintext per outgoing record (conf_max_frag_len, 64..=16384).
     pub max_fragment_len: usize,
     /// Largest plaintext accepted per incoming record (64..=16384); larger
@@ -102,6 +108,7 @@ impl CommonConfig {
             roots: RootStore::new(),
             cert_verifier,
             external_signer: None,
+            key_log: None,
             max_fragment_len: MAX_PLAINTEXT_LEN,
             max_incoming_plaintext: MAX_PLAINTEXT_LEN,
             record_padding_granularity: 1,

@@ -12,8 +12,8 @@ use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{
-    apply_verify_result, certificate_verify_message, check_finished, start_sign, start_verify,
-    tls13_record_keys, Context, SignStep, VerifyStep,
+    apply_verify_result, certificate_verify_message, check_finished, log_secret, start_sign,
+    start_verify, tls13_record_keys, Context, SignStep, VerifyStep,
 };
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::OperationResult;
@@ -245,6 +245,7 @@ pub(crate) fn start(
             ..Default::default()
         },
     };
+    cx.negotiated.client_random = random;
     let mut transcript = Transcript::new();
     send_client_hello(
         cx,
@@ -468,6 +469,19 @@ impl ExpectServerHello {
         let hello_hash = self.transcript.current_hash()?;
         let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
         let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
+        let key_log = self.config.common.key_log.as_ref();
+        log_secret(
+            key_log,
+            cx.negotiated,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            &client_secret,
+        );
+        log_secret(
+            key_log,
+            cx.negotiated,
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            &server_secret,
+        );
         cx.record.set_read(tls13_record_keys(
             &provider,
             &schedule,
@@ -769,6 +783,7 @@ impl ExpectFinished {
             hs.schedule
                 .derive(b"exp master", server_finished_hash.as_ref())?,
         );
+        traffic.log_secrets(hs.config.common.key_log.as_ref(), cx.negotiated);
         cx.record.set_read(traffic.read_protection()?);
         *cx.application_keys_ready = true;
 

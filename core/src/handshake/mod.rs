@@ -17,7 +17,7 @@ use rustls_pki_types::CertificateDer;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::config::CertifiedKey;
+use crate::config::{CertifiedKey, KeyLog};
 use crate::conn::{Cancellation, Event, Operation, OperationId, OperationRequest};
 use crate::crypto::{CryptoProvider, ExternalKey, ExternalSign, ExternalSigner};
 use crate::error::{CryptoError, Error, PeerMisbehaved};
@@ -47,6 +47,8 @@ pub struct Negotiated {
     pub hello_retry_request: bool,
     /// The handshake resumed a session from a ticket.
     pub resumed: bool,
+    /// ClientHello.random: names the connection in key logs.
+    pub client_random: [u8; 32],
     pub client_authenticated: bool,
 }
 
@@ -150,6 +152,18 @@ pub(crate) fn check_finished(expected: &Secret, received: &[u8]) -> Result<(), E
         Ok(())
     } else {
         Err(PeerMisbehaved::BadFinished.into())
+    }
+}
+
+/// Hands a secret to the configured key log, if any.
+pub(crate) fn log_secret(
+    key_log: Option<&Arc<dyn KeyLog>>,
+    negotiated: &Negotiated,
+    label: &str,
+    secret: &Secret,
+) {
+    if let Some(log) = key_log {
+        log.log(label, &negotiated.client_random, secret.as_ref());
     }
 }
 

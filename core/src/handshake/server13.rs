@@ -13,8 +13,8 @@ use super::key_schedule::{KeySchedule, LabelPrefix, Secret};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{
-    apply_verify_result, certificate_verify_message, check_finished, start_sign, start_verify,
-    tls13_record_keys, Context, SignStep, VerifyStep,
+    apply_verify_result, certificate_verify_message, check_finished, log_secret, start_sign,
+    start_verify, tls13_record_keys, Context, SignStep, VerifyStep,
 };
 use crate::config::{CertifiedKey, ClientHelloInfo, ServerConfig};
 use crate::conn::{OperationRequest, OperationResult, State};
@@ -508,6 +508,20 @@ impl ExpectClientHello {
         let hello_hash = transcript.current_hash()?;
         let client_secret = schedule.derive(b"c hs traffic", hello_hash.as_ref())?;
         let server_secret = schedule.derive(b"s hs traffic", hello_hash.as_ref())?;
+        cx.negotiated.client_random = hello.random;
+        let key_log = common.key_log.as_ref();
+        log_secret(
+            key_log,
+            cx.negotiated,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            &client_secret,
+        );
+        log_secret(
+            key_log,
+            cx.negotiated,
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            &server_secret,
+        );
         cx.record.set_write(tls13_record_keys(
             &provider,
             &schedule,
@@ -724,6 +738,7 @@ fn finish_server_flight(
             .derive(b"s ap traffic", finished_hash.as_ref())?,
         hs.schedule.derive(b"exp master", finished_hash.as_ref())?,
     );
+    traffic.log_secrets(hs.config.common.key_log.as_ref(), cx.negotiated);
     cx.record.set_write(traffic.write_protection()?);
     let next = Box::new(ExpectClientData { hs, traffic });
     Ok(State::Server(if requested_client_cert {

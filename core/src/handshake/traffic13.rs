@@ -6,7 +6,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::key_schedule::{expand_label, expand_label_secret, KeySchedule, LabelPrefix, Secret};
-use super::{tls13_record_keys, Context};
+use super::{log_secret, tls13_record_keys, Context, Negotiated};
+use crate::config::KeyLog;
 use alloc::string::String;
 
 use zeroize::Zeroizing;
@@ -83,6 +84,28 @@ impl Traffic13 {
             tickets_issued: 0,
             sealing: None,
         }
+    }
+
+    /// Hands the application traffic and exporter secrets to the key log.
+    pub fn log_secrets(&self, key_log: Option<&Arc<dyn KeyLog>>, negotiated: &Negotiated) {
+        log_secret(
+            key_log,
+            negotiated,
+            "CLIENT_TRAFFIC_SECRET_0",
+            &self.client_secret,
+        );
+        log_secret(
+            key_log,
+            negotiated,
+            "SERVER_TRAFFIC_SECRET_0",
+            &self.server_secret,
+        );
+        log_secret(
+            key_log,
+            negotiated,
+            "EXPORTER_SECRET",
+            &self.exporter_secret,
+        );
     }
 
     /// Records what sessions resumed from this connection carry.
