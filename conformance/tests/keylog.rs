@@ -10,8 +10,11 @@ use embertls::msgs::enums::HashAlgorithm;
 use embertls_conformance::testkit::pair::{client_config, server_config};
 use embertls_conformance::testkit::{Mode, Pair};
 
+/// One key-log entry: label, client random, secret.
+type Entry = (String, [u8; 32], Vec<u8>);
+
 #[derive(Default)]
-struct Collect(Mutex<Vec<(String, [u8; 32], Vec<u8>)>>);
+struct Collect(Mutex<Vec<Entry>>);
 
 impl KeyLog for Collect {
     fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
