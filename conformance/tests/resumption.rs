@@ -213,3 +213,25 @@ fn ticket_operations_cancel_on_drop() {
         embertls::conn::OperationResult::OpenedTicket(Err(_))
     ));
 }
+
+#[test]
+fn saved_session_resumes_after_reload() {
+    let server = ticketing_server(Mode::Direct);
+    let session = first_session(Mode::Direct, &server);
+    let saved = session.to_bytes();
+    drop(session);
+    let loaded = Session::from_bytes(&saved).unwrap();
+    let mut pair = Pair::with_session(
+        client_config(Mode::Direct),
+        server.clone(),
+        Some("localhost"),
+        Some(loaded),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    assert!(pair.client.resumed());
+    // A damaged copy does not load at all.
+    let mut damaged = saved.to_vec();
+    damaged[20] ^= 1;
+    assert!(Session::from_bytes(&damaged).is_err());
+}

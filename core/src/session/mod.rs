@@ -8,6 +8,7 @@
 //! (crate::Event::NewSession) and offers it again with
 //! `Connection::client_with_session`.
 
+mod export;
 #[cfg(feature = "std")]
 mod ticketer;
 
