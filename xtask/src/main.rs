@@ -6,6 +6,10 @@
 //!   fuzz-target build. Installs missing tools first where it can (`setup`).
 //! - `setup`: installs the peers and toolchain parts the tests need.
 //! - `fuzz TARGET [SECONDS]`: runs one fuzz target (default 60 s).
+//! - `bench [OPTIONS]`: builds and runs the benchmark program
+//!   (`conformance/bench`) in release mode, passing the options through:
+//!   `--quick` for a short smoke run, `--filter TERM`, `--write`, `--runs N`,
+//!   `--time SECONDS`. A full run rewrites docs/performance.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
@@ -21,8 +25,12 @@ fn main() {
             args.get(1).map(String::as_str),
             args.get(2).map(String::as_str),
         ),
+        Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask test | setup | fuzz TARGET [SECONDS]");
+            eprintln!(
+                "usage: cargo xtask test | setup | fuzz TARGET [SECONDS] | bench [--quick] \
+                 [--filter TERM]... [--write]"
+            );
             exit(2);
         }
     };
@@ -177,4 +185,10 @@ fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result<(), String> {
         &["+nightly", "fuzz", "run", target, "--", &max_time],
         &root().join("fuzz"),
     )
+}
+
+fn bench(options: &[String]) -> Result<(), String> {
+    let mut args = vec!["run", "--release", "-p", "embertls-bench", "--"];
+    args.extend(options.iter().map(String::as_str));
+    run("cargo", &args, &root())
 }

@@ -1,0 +1,334 @@
+//! embertls on one backend: its `Connection`s driven back to back with the
+//! sans-IO calls, and the backend's primitives through the provider traits.
+
+use std::sync::Arc;
+
+use embertls::config::{CertifiedKey, SingleCertAndKey};
+use embertls::conn::{Event, Output};
+use embertls::crypto::{AeadAlgorithm, CryptoProvider, SigningKey, TicketSealer};
+use embertls::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use embertls::session::Session;
+use embertls::verify::{certificates_from_pem, RootStore};
+use embertls::{ClientConfig, Connection, Instant, ServerConfig};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
+
+use super::Backend;
+use crate::{
+    boxed, Bulk, Connected, Contender, Handshaker, RawAead, RawOp, ServerKey, Suite, RECORD,
+    SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
+};
+
+/// embertls with one backend.
+pub struct Embertls {
+    name: String,
+    backend: Backend,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Embertls {
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            name: format!("embertls+{}", backend.name),
+            provider: Arc::new((backend.provider)()),
+            backend,
+        }
+    }
+
+    fn signing_key(&self, key: ServerKey) -> Result<Arc<dyn SigningKey>, String> {
+        let (_, key_file, _) = key.files();
+        let der = PrivateKeyDer::from_pem_file(&key_file)
+            .map_err(|e| format!("{}: {e:?}", key_file.display()))?;
+        self.provider
+            .key_loader
+            .load_private_key(der.secret_der())
+            .map_err(|e| format!("{}: {e:?}", key_file.display()))
+    }
+
+    /// Client and server configurations: X25519 only, `suite` only, the
+    /// server certificate `key`, the client trusting only its CA.
+    fn configs(
+        &self,
+        key: ServerKey,
+        suite: Suite,
+        tickets: bool,
+    ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
+        let (cert_file, _, ca_file) = key.files();
+        let read = |path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+        };
+        let chain = certificates_from_pem(&read(&cert_file)?).map_err(|e| e.to_string())?;
+        let mut roots = RootStore::new();
+        roots.add_pem(&read(&ca_file)?).map_err(|e| e.to_string())?;
+        let suite = cipher_suite(suite);
+
+        let mut client = ClientConfig::new(self.provider.clone());
+        client.common.roots = roots;
+        client.common.cipher_suites = vec![suite];
+        client.common.groups = vec![NamedGroup::X25519];
+        client.resumption = tickets;
+
+        let certified = Arc::new(CertifiedKey::new(chain, self.signing_key(key)?));
+        let mut server =
+            ServerConfig::new(self.provider.clone(), Arc::new(SingleCertAndKey(certified)));
+        server.common.cipher_suites = vec![suite];
+        server.common.groups = vec![NamedGroup::X25519];
+        if tickets {
+            server.ticketer =
+                Some((self.backend.ticketer)(&self.provider).map_err(|e| format!("{e:?}"))?);
+            server.tickets_per_handshake = 1;
+        }
+        Ok((Arc::new(client), Arc::new(server)))
+    }
+}
+
+fn cipher_suite(suite: Suite) -> CipherSuite {
+    match suite {
+        Suite::Aes128Gcm => CipherSuite::TLS_AES_128_GCM_SHA256,
+        Suite::Aes256Gcm => CipherSuite::TLS_AES_256_GCM_SHA384,
+        Suite::ChaCha20Poly1305 => CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
+    }
+}
+
+fn aead_algorithm(suite: Suite) -> AeadAlgorithm {
+    match suite {
+        Suite::Aes128Gcm => AeadAlgorithm::Aes128Gcm,
+        Suite::Aes256Gcm => AeadAlgorithm::Aes256Gcm,
+        Suite::ChaCha20Poly1305 => AeadAlgorithm::ChaCha20Poly1305,
+    }
+}
+
+const NOW: Instant = Instant::ZERO;
+
+/// What the driver saw besides bytes.
+#[derive(Default)]
+struct Seen {
+    session: Option<Session>,
+}
+
+/// Delivers everything `from` has to `to`, serving operations and handing
+/// data to `sink`. Returns whether anything happened.
+fn pump(
+    from: &mut Connection,
+    to: &mut Connection,
+    seen: &mut Seen,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<bool, String> {
+    let mut moved = false;
+    while let Some(out) = from.poll_output() {
+        moved = true;
+        match out {
+            Output::Transmit(bytes) => to
+                .handle_input(&bytes, NOW)
+                .map_err(|e| format!("{:?} failed: {e}", to.side()))?,
+            Output::Event(Event::Operation(op)) => {
+                let result = op.perform();
+                from.complete(op.id, result)
+                    .map_err(|e| format!("{:?} failed: {e}", from.side()))?;
+            }
+            Output::Event(Event::Data(data)) => sink(&data),
+            Output::Event(Event::NewSession(session)) => seen.session = Some(session),
+            Output::Event(_) => {}
+        }
+    }
+    Ok(moved)
+}
+
+/// Drives both ends until neither has anything to say.
+fn drive(
+    client: &mut Connection,
+    server: &mut Connection,
+    seen: &mut Seen,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), String> {
+    loop {
+        let a = pump(client, server, seen, sink)?;
+        let b = pump(server, client, seen, sink)?;
+        if !a && !b {
+            break;
+        }
+    }
+    for conn in [&*client, &*server] {
+        if let Some(e) = conn.error() {
+            return Err(format!("{:?} failed: {e}", conn.side()));
+        }
+        if conn.is_handshaking() {
+            return Err(format!(
+                "{:?} stuck in {}",
+                conn.side(),
+                conn.handshake_state()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn no_data(_: &[u8]) {}
+
+struct Full {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+}
+
+impl Handshaker for Full {
+    fn connect(&mut self) -> Result<Connected, String> {
+        let mut client = Connection::client(self.client.clone(), Some(SERVER_NAME), NOW)
+            .map_err(|e| e.to_string())?;
+        let mut server = Connection::server(self.server.clone(), NOW).map_err(|e| e.to_string())?;
+        drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
+        Ok(Connected {
+            client: boxed(client),
+            server: boxed(server),
+        })
+    }
+}
+
+struct Resumed {
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    /// The newest ticket; each resumed handshake brings the next.
+    session: Option<Session>,
+}
+
+impl Resumed {
+    fn handshake(&mut self, expect_resumed: bool) -> Result<Connected, String> {
+        let mut client = Connection::client_with_session(
+            self.client.clone(),
+            Some(SERVER_NAME),
+            self.session.take(),
+            NOW,
+        )
+        .map_err(|e| e.to_string())?;
+        let mut server = Connection::server(self.server.clone(), NOW).map_err(|e| e.to_string())?;
+        let mut seen = Seen::default();
+        drive(&mut client, &mut server, &mut seen, &mut no_data)?;
+        if client.resumed() != expect_resumed || server.resumed() != expect_resumed {
+            return Err(format!(
+                "resumed: {} (expected {expect_resumed})",
+                client.resumed()
+            ));
+        }
+        self.session = Some(seen.session.ok_or("the server issued no ticket")?);
+        Ok(Connected {
+            client: boxed(client),
+            server: boxed(server),
+        })
+    }
+}
+
+impl Handshaker for Resumed {
+    fn connect(&mut self) -> Result<Connected, String> {
+        self.handshake(true)
+    }
+}
+
+struct Pair {
+    client: Connection,
+    server: Connection,
+}
+
+impl Bulk for Pair {
+    fn transfer(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        self.client.send(data).map_err(|e| e.to_string())?;
+        let mut seen = Seen::default();
+        pump(&mut self.client, &mut self.server, &mut seen, sink)?;
+        pump(&mut self.server, &mut self.client, &mut seen, sink)?;
+        Ok(())
+    }
+}
+
+impl Contender for Embertls {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn full(&self, key: ServerKey) -> Result<Box<dyn Handshaker>, String> {
+        let (client, server) = self.configs(key, Suite::Aes128Gcm, false)?;
+        Ok(Box::new(Full { client, server }))
+    }
+
+    fn resumed(&self) -> Result<Box<dyn Handshaker>, String> {
+        let (client, server) = self.configs(ServerKey::P256, Suite::Aes128Gcm, true)?;
+        let mut resumed = Resumed {
+            client,
+            server,
+            session: None,
+        };
+        resumed.handshake(false)?;
+        Ok(Box::new(resumed))
+    }
+
+    fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String> {
+        let (client, server) = self.configs(ServerKey::P256, suite, false)?;
+        let mut client =
+            Connection::client(client, Some(SERVER_NAME), NOW).map_err(|e| e.to_string())?;
+        let mut server = Connection::server(server, NOW).map_err(|e| e.to_string())?;
+        drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
+        if client.cipher_suite() != Some(cipher_suite(suite)) {
+            return Err(format!("negotiated {:?}", client.cipher_suite()));
+        }
+        Ok(Box::new(Pair { client, server }))
+    }
+
+    fn raw_aead(&self, suite: Suite) -> Option<Result<RawAead, String>> {
+        let aead = self.provider.aead(aead_algorithm(suite))?.clone();
+        let key = match aead.new_key(&vec![0x42; suite.key_len()]) {
+            Ok(key) => key,
+            Err(e) => return Some(Err(format!("{e:?}"))),
+        };
+        let aad = [0x17, 0x03, 0x03, 0x40, 0x11];
+        let mut counter = 0u64;
+        Some(Ok(Box::new(move |buf: &mut [u8]| {
+            counter += 1;
+            let mut nonce = [0u8; 12];
+            nonce[4..].copy_from_slice(&counter.to_be_bytes());
+            let (payload, tag) = buf.split_at_mut(RECORD);
+            let tag = &mut tag[..TAG_LEN];
+            key.seal_in_place(&nonce, &aad, payload, tag)
+                .map_err(|e| format!("seal: {e:?}"))?;
+            key.open_in_place(&nonce, &aad, payload, tag)
+                .map_err(|e| format!("open: {e:?}"))
+        })))
+    }
+
+    fn raw_sign(&self, key: ServerKey) -> Option<Result<RawOp, String>> {
+        let scheme = match key {
+            ServerKey::P256 => SignatureScheme::ECDSA_NISTP256_SHA256,
+            ServerKey::Rsa2048 => SignatureScheme::RSA_PSS_RSAE_SHA256,
+        };
+        Some(self.signing_key(key).map(|key| -> RawOp {
+            Box::new(move || {
+                let signature = key
+                    .sign(scheme, &SIGNED_MESSAGE)
+                    .map_err(|e| format!("{e:?}"))?;
+                if signature.is_empty() {
+                    return Err("empty signature".into());
+                }
+                Ok(())
+            })
+        }))
+    }
+
+    fn raw_x25519(&self) -> Option<Result<RawOp, String>> {
+        let group = self.provider.group(NamedGroup::X25519)?.clone();
+        let random = self.provider.random.clone();
+        let peer = match group.start(&*random) {
+            Ok(kx) => kx.public_key().to_vec(),
+            Err(e) => return Some(Err(format!("{e:?}"))),
+        };
+        Some(Ok(Box::new(move || {
+            let kx = group.start(&*random).map_err(|e| format!("{e:?}"))?;
+            if kx.public_key().len() != 32 {
+                return Err("bad public key".into());
+            }
+            let secret = kx.complete(&peer).map_err(|e| format!("{e:?}"))?;
+            if secret.as_ref().len() != 32 {
+                return Err("bad shared secret".into());
+            }
+            Ok(())
+        })))
+    }
+}
+
+/// A shorthand for the backends list.
+pub(super) type Sealer = Arc<dyn TicketSealer>;

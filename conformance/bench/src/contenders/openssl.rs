@@ -1,0 +1,362 @@
+//! The system OpenSSL through the `openssl` crate: an `SslStream` per side
+//! over an in-memory duplex (two byte queues), in non-blocking style.
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::rc::Rc;
+
+use openssl::derive::Deriver;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Signer};
+use openssl::ssl::{
+    ErrorCode, ShutdownState, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSession,
+    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::X509;
+
+use crate::{
+    boxed, Bulk, Connected, Contender, Handshaker, RawOp, ServerKey, Suite, RECORD, SERVER_NAME,
+    SIGNED_MESSAGE,
+};
+
+/// OpenSSL (libssl) on its own.
+pub struct OpenSsl;
+
+/// One direction of the duplex: bytes written and not yet read.
+#[derive(Default)]
+struct Queue {
+    bytes: Vec<u8>,
+    read: usize,
+}
+
+/// One end of the in-memory duplex.
+struct End {
+    rx: Rc<RefCell<Queue>>,
+    tx: Rc<RefCell<Queue>>,
+}
+
+impl Read for End {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let mut q = self.rx.borrow_mut();
+        let available = q.bytes.len() - q.read;
+        if available == 0 {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = available.min(out.len());
+        out[..n].copy_from_slice(&q.bytes[q.read..q.read + n]);
+        q.read += n;
+        if q.read == q.bytes.len() {
+            q.bytes.clear();
+            q.read = 0;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for End {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.tx.borrow_mut().bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn duplex() -> (End, End) {
+    let a = Rc::new(RefCell::new(Queue::default()));
+    let b = Rc::new(RefCell::new(Queue::default()));
+    (
+        End {
+            rx: a.clone(),
+            tx: b.clone(),
+        },
+        End { rx: b, tx: a },
+    )
+}
+
+type Stream = SslStream<End>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+fn private_key(key: ServerKey) -> Result<PKey<Private>, String> {
+    let (_, key_file, _) = key.files();
+    let pem = std::fs::read(&key_file).map_err(err)?;
+    PKey::private_key_from_pem(&pem).map_err(err)
+}
+
+/// Client and server contexts: TLS 1.3 only, X25519 only, `suite` only,
+/// the certificate `key`, the client verifying against only its CA; with
+/// `tickets`, one stateless ticket per handshake, else none.
+fn contexts(
+    key: ServerKey,
+    suite: Suite,
+    tickets: bool,
+) -> Result<(SslContext, SslContext), String> {
+    let (cert_file, _, ca_file) = key.files();
+    let common = |builder: &mut SslContextBuilder| -> Result<(), String> {
+        builder
+            .set_min_proto_version(Some(SslVersion::TLS1_3))
+            .map_err(err)?;
+        builder
+            .set_max_proto_version(Some(SslVersion::TLS1_3))
+            .map_err(err)?;
+        builder.set_ciphersuites(suite.iana_name()).map_err(err)?;
+        builder.set_groups_list("X25519").map_err(err)?;
+        Ok(())
+    };
+
+    let mut client = SslContextBuilder::new(SslMethod::tls_client()).map_err(err)?;
+    common(&mut client)?;
+    let mut store = X509StoreBuilder::new().map_err(err)?;
+    let ca = X509::from_pem(&std::fs::read(&ca_file).map_err(err)?).map_err(err)?;
+    store.add_cert(ca).map_err(err)?;
+    client.set_cert_store(store.build());
+    client.set_verify(SslVerifyMode::PEER);
+    // Sessions are taken from the connection and offered by hand.
+    client.set_session_cache_mode(SslSessionCacheMode::OFF);
+
+    let mut server = SslContextBuilder::new(SslMethod::tls_server()).map_err(err)?;
+    common(&mut server)?;
+    server.set_certificate_chain_file(&cert_file).map_err(err)?;
+    let pkey = private_key(key)?;
+    server.set_private_key(&pkey).map_err(err)?;
+    server.check_private_key().map_err(err)?;
+    server.set_session_cache_mode(SslSessionCacheMode::OFF);
+    if tickets {
+        server.set_num_tickets(1).map_err(err)?;
+    } else {
+        server.set_options(SslOptions::NO_TICKET);
+        server.set_num_tickets(0).map_err(err)?;
+    }
+    Ok((client.build(), server.build()))
+}
+
+/// Whether an SSL call only waits for more input.
+fn wants_io(e: &openssl::ssl::Error) -> bool {
+    matches!(e.code(), ErrorCode::WANT_READ | ErrorCode::WANT_WRITE)
+}
+
+/// Connects a fresh pair, offering `session`, and drives the handshake;
+/// the client then reads the server's tickets.
+fn connect(
+    client_ctx: &SslContext,
+    server_ctx: &SslContext,
+    session: Option<&SslSession>,
+) -> Result<(Stream, Stream), String> {
+    let (client_end, server_end) = duplex();
+    let mut ssl = openssl::ssl::Ssl::new(client_ctx).map_err(err)?;
+    ssl.set_hostname(SERVER_NAME).map_err(err)?;
+    ssl.param_mut().set_host(SERVER_NAME).map_err(err)?;
+    if let Some(session) = session {
+        // SAFETY: the session came from a connection of this same context.
+        unsafe { ssl.set_session(session) }.map_err(err)?;
+    }
+    ssl.set_connect_state();
+    let mut client = SslStream::new(ssl, client_end).map_err(err)?;
+    let mut ssl = openssl::ssl::Ssl::new(server_ctx).map_err(err)?;
+    ssl.set_accept_state();
+    let mut server = SslStream::new(ssl, server_end).map_err(err)?;
+
+    let (mut client_done, mut server_done) = (false, false);
+    for _ in 0..16 {
+        if !client_done {
+            match client.do_handshake() {
+                Ok(()) => client_done = true,
+                Err(e) if wants_io(&e) => {}
+                Err(e) => return Err(format!("client: {e}")),
+            }
+        }
+        if !server_done {
+            match server.do_handshake() {
+                Ok(()) => server_done = true,
+                Err(e) if wants_io(&e) => {}
+                Err(e) => return Err(format!("server: {e}")),
+            }
+        }
+        if client_done && server_done {
+            // Session tickets arrive after the handshake; a read takes them.
+            let mut byte = [0u8; 1];
+            match client.ssl_read(&mut byte) {
+                Err(e) if wants_io(&e) => {}
+                Ok(_) => return Err("unexpected application data".into()),
+                Err(e) => return Err(format!("client: {e}")),
+            }
+            // Idle: no transport bytes kept.
+            for end in [client.get_ref(), server.get_ref()] {
+                let mut q = end.rx.borrow_mut();
+                if q.read != q.bytes.len() {
+                    return Err("undelivered bytes".into());
+                }
+                q.bytes = Vec::new();
+                q.read = 0;
+            }
+            return Ok((client, server));
+        }
+    }
+    Err("handshake did not finish".into())
+}
+
+struct Full {
+    client: SslContext,
+    server: SslContext,
+}
+
+impl Handshaker for Full {
+    fn connect(&mut self) -> Result<Connected, String> {
+        let (client, server) = connect(&self.client, &self.server, None)?;
+        if client.ssl().session_reused() {
+            return Err("resumed a full handshake".into());
+        }
+        Ok(Connected {
+            client: boxed(client),
+            server: boxed(server),
+        })
+    }
+}
+
+struct Resumed {
+    client: SslContext,
+    server: SslContext,
+    /// The newest session; each resumed handshake brings the next.
+    session: Option<SslSession>,
+}
+
+impl Resumed {
+    fn handshake(&mut self, expect_resumed: bool) -> Result<Connected, String> {
+        let (mut client, server) = connect(&self.client, &self.server, self.session.as_ref())?;
+        if client.ssl().session_reused() != expect_resumed {
+            return Err(format!("resumed: {}", client.ssl().session_reused()));
+        }
+        // Without a ticket the next handshake is not resumed, which fails.
+        let session = client.ssl().session().ok_or("no session")?;
+        self.session = Some(session.to_owned());
+        // Freeing an SSL that was not shut down marks its session
+        // non-resumable; a client would send close_notify first. Mark the
+        // connection as closed instead (SSL_set_shutdown).
+        client.set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
+        Ok(Connected {
+            client: boxed(client),
+            server: boxed(server),
+        })
+    }
+}
+
+impl Handshaker for Resumed {
+    fn connect(&mut self) -> Result<Connected, String> {
+        self.handshake(true)
+    }
+}
+
+struct Pair {
+    client: Stream,
+    server: Stream,
+    plaintext: Vec<u8>,
+}
+
+impl Bulk for Pair {
+    fn transfer(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), String> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let n = self.client.ssl_write(rest).map_err(err)?;
+            rest = &rest[n..];
+        }
+        loop {
+            match self.server.ssl_read(&mut self.plaintext) {
+                Ok(0) => return Err("peer closed".into()),
+                Ok(n) => sink(&self.plaintext[..n]),
+                Err(e) if wants_io(&e) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+}
+
+impl Contender for OpenSsl {
+    fn name(&self) -> &str {
+        "OpenSSL"
+    }
+
+    fn full(&self, key: ServerKey) -> Result<Box<dyn Handshaker>, String> {
+        let (client, server) = contexts(key, Suite::Aes128Gcm, false)?;
+        Ok(Box::new(Full { client, server }))
+    }
+
+    fn resumed(&self) -> Result<Box<dyn Handshaker>, String> {
+        let (client, server) = contexts(ServerKey::P256, Suite::Aes128Gcm, true)?;
+        let mut resumed = Resumed {
+            client,
+            server,
+            session: None,
+        };
+        resumed.handshake(false)?;
+        Ok(Box::new(resumed))
+    }
+
+    fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String> {
+        let (client, server) = contexts(ServerKey::P256, suite, false)?;
+        let (client, server) = connect(&client, &server, None)?;
+        let negotiated = client.ssl().current_cipher().map(|c| c.standard_name());
+        if negotiated != Some(Some(suite.iana_name())) {
+            return Err(format!("negotiated {negotiated:?}"));
+        }
+        Ok(Box::new(Pair {
+            client,
+            server,
+            plaintext: vec![0; RECORD],
+        }))
+    }
+
+    /// `EVP_DigestSign` with the server key (PSS: salt = hash length).
+    fn raw_sign(&self, key: ServerKey) -> Option<Result<RawOp, String>> {
+        let make = || -> Result<RawOp, String> {
+            let pkey = private_key(key)?;
+            Ok(Box::new(move || {
+                let mut signer = Signer::new(MessageDigest::sha256(), &pkey).map_err(err)?;
+                if key == ServerKey::Rsa2048 {
+                    signer.set_rsa_padding(Padding::PKCS1_PSS).map_err(err)?;
+                    signer
+                        .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
+                        .map_err(err)?;
+                }
+                let signature = signer.sign_oneshot_to_vec(&SIGNED_MESSAGE).map_err(err)?;
+                if signature.is_empty() {
+                    return Err("empty signature".into());
+                }
+                Ok(())
+            }))
+        };
+        Some(make())
+    }
+
+    /// A fresh X25519 key, its raw public key, then `EVP_PKEY_derive`.
+    fn raw_x25519(&self) -> Option<Result<RawOp, String>> {
+        let make = || -> Result<RawOp, String> {
+            let peer = PKey::generate_x25519().map_err(err)?;
+            let peer = PKey::public_key_from_raw_bytes(
+                &peer.raw_public_key().map_err(err)?,
+                openssl::pkey::Id::X25519,
+            )
+            .map_err(err)?;
+            Ok(Box::new(move || {
+                let key = PKey::generate_x25519().map_err(err)?;
+                if key.raw_public_key().map_err(err)?.len() != 32 {
+                    return Err("bad public key".into());
+                }
+                let mut deriver = Deriver::new(&key).map_err(err)?;
+                deriver.set_peer(&peer).map_err(err)?;
+                if deriver.derive_to_vec().map_err(err)?.len() != 32 {
+                    return Err("bad shared secret".into());
+                }
+                Ok(())
+            }))
+        };
+        Some(make())
+    }
+}

@@ -1,0 +1,110 @@
+//! Keeps the benchmark honest without timing anything: every contender
+//! does each benchmarked operation once, and the data must arrive intact.
+
+use embertls_bench::{all_contenders, ServerKey, Suite, RECORD, TAG_LEN};
+
+/// A recognisable 16 KiB record.
+fn pattern(seed: u8) -> Vec<u8> {
+    (0..RECORD)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn every_contender_has_a_distinct_name() {
+    let names: Vec<String> = all_contenders()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        assert!(!names[..i].contains(name), "{name} twice");
+    }
+    assert!(names
+        .iter()
+        .any(|n| n == embertls_bench::contenders::REFERENCE));
+}
+
+#[test]
+fn full_handshakes() {
+    for contender in all_contenders() {
+        for key in [ServerKey::P256, ServerKey::Rsa2048] {
+            let mut handshaker = contender
+                .full(key)
+                .unwrap_or_else(|e| panic!("{} {key:?}: {e}", contender.name()));
+            for _ in 0..2 {
+                handshaker
+                    .connect()
+                    .unwrap_or_else(|e| panic!("{} {key:?}: {e}", contender.name()));
+            }
+        }
+    }
+}
+
+#[test]
+fn resumed_handshakes() {
+    for contender in all_contenders() {
+        // Each resumed handshake checks it was resumed and takes the next
+        // ticket, so three in a row use three different tickets.
+        let mut handshaker = contender
+            .resumed()
+            .unwrap_or_else(|e| panic!("{}: {e}", contender.name()));
+        for _ in 0..3 {
+            handshaker
+                .connect()
+                .unwrap_or_else(|e| panic!("{}: {e}", contender.name()));
+        }
+    }
+}
+
+#[test]
+fn bulk_data_arrives_intact() {
+    for contender in all_contenders() {
+        for suite in Suite::ALL {
+            let mut bulk = contender
+                .bulk(suite)
+                .unwrap_or_else(|e| panic!("{} {suite:?}: {e}", contender.name()));
+            for seed in 0..3 {
+                let sent = pattern(seed);
+                let mut received = Vec::new();
+                bulk.transfer(&sent, &mut |d| received.extend_from_slice(d))
+                    .unwrap_or_else(|e| panic!("{} {suite:?}: {e}", contender.name()));
+                assert!(
+                    received == sent,
+                    "{} {suite:?}: {} bytes arrived, not the {} sent",
+                    contender.name(),
+                    received.len(),
+                    sent.len()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn raw_primitives_work() {
+    for contender in all_contenders() {
+        let name = contender.name().to_string();
+        for suite in Suite::ALL {
+            if let Some(aead) = contender.raw_aead(suite) {
+                let mut aead = aead.unwrap_or_else(|e| panic!("{name} {suite:?}: {e}"));
+                let plaintext = pattern(7);
+                let mut buf = plaintext.clone();
+                buf.resize(RECORD + TAG_LEN, 0);
+                for _ in 0..2 {
+                    aead(&mut buf).unwrap_or_else(|e| panic!("{name} {suite:?}: {e}"));
+                    assert_eq!(&buf[..RECORD], &plaintext[..], "{name} {suite:?}");
+                }
+            }
+        }
+        for key in [ServerKey::P256, ServerKey::Rsa2048] {
+            if let Some(op) = contender.raw_sign(key) {
+                let mut op = op.unwrap_or_else(|e| panic!("{name} {key:?}: {e}"));
+                op().unwrap_or_else(|e| panic!("{name} {key:?}: {e}"));
+            }
+        }
+        if let Some(op) = contender.raw_x25519() {
+            let mut op = op.unwrap_or_else(|e| panic!("{name} X25519: {e}"));
+            op().unwrap_or_else(|e| panic!("{name} X25519: {e}"));
+        }
+    }
+}
