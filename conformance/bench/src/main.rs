@@ -911,7 +911,7 @@ sent over a socket. Every contender does the same work:
   clock. Fresh client and server connections per handshake, configurations \
   built once. Full handshakes issue no tickets. Resumed handshakes offer the \
   newest ticket (PSK with X25519, stateless tickets sealed by the server: \
-  embertls's `AeadTicketSealer` of the same backend, rustls's aws-lc-rs \
+  embertls's `RotatingTicketer` on the same backend, rustls's aws-lc-rs \
   `Ticketer`, OpenSSL's built-in tickets); the server issues one new ticket \
   per handshake and the client takes it, and a handshake that is not \
   resumed fails the run.

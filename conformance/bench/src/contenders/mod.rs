@@ -29,14 +29,15 @@ pub struct Backend {
 /// Lifetime of the tickets the servers issue.
 const TICKET_LIFETIME_SECS: u32 = 7200;
 
-/// A backend from its crate: `provider()` and `AeadTicketSealer`.
+/// A backend from its crate: `provider()`, with the core's rotating ticketer
+/// on that provider.
 macro_rules! backend {
     ($name:literal, $krate:ident) => {
         Backend {
             name: $name,
             provider: $krate::provider,
             ticketer: |p| {
-                let sealer = $krate::AeadTicketSealer::new(p.random.clone(), TICKET_LIFETIME_SECS);
+                let sealer = ::embertls::session::RotatingTicketer::new(p, TICKET_LIFETIME_SECS);
                 Ok(Arc::new(sealer?))
             },
         }
