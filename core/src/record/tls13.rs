@@ -4,7 +4,6 @@ use alloc::boxed::Box;
 use core::ops::Range;
 
 use bytes::{BufMut, BytesMut};
-use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 use super::{put_header, RECORD_HEADER_LEN};
@@ -101,22 +100,78 @@ impl Tls13RecordKeys {
             .open_in_place(&nonce, header, plain, tag)
             .map_err(|_| Error::DecryptFailed)?;
 
-        // Find the last non-zero byte without data-dependent branches.
-        let mut last_nonzero = 0u64;
-        let mut found = subtle::Choice::from(0);
-        for (i, b) in plain.iter().enumerate() {
-            let nonzero = !b.ct_eq(&0);
-            last_nonzero = u64::conditional_select(&last_nonzero, &(i as u64), nonzero);
-            found |= nonzero;
-        }
-        if !bool::from(found) {
+        // The inner content type is the last non-zero byte; padding length
+        // would leak through a scan that stops early, so scan everything.
+        let Some(type_at) = last_nonzero_position(plain) else {
             return Err(InvalidMessage::EmptyRecord.into());
-        }
-        let type_at = last_nonzero as usize;
+        };
         let content_type = ContentType(plain[type_at]);
         let start = RECORD_HEADER_LEN;
         Ok((content_type, start..start + type_at))
     }
+}
+
+/// Index of the last non-zero byte, in time that depends only on the length.
+///
+/// Two passes of plain integer arithmetic, with no data-dependent branch or
+/// memory index, that compilers vectorize: the first finds the last 64-byte
+/// block holding a non-zero byte (OR of its words), the second copies that
+/// block out by masking every block; a word-at-a-time scan of the copy and
+/// of the tail shorter than a block then gives the position. Positions are
+/// kept plus one so that zero means "none".
+fn last_nonzero_position(data: &[u8]) -> Option<usize> {
+    const BLOCK: usize = 64;
+    let blocks = data.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+
+    let mut last_block = 0usize;
+    for (i, block) in blocks.clone().enumerate() {
+        let any = block.chunks_exact(8).fold(0u64, |acc, w| acc | word(w));
+        last_block = last_block.max((i + 1) & nonzero_mask(any) as usize);
+    }
+
+    let mut selected = [0u64; BLOCK / 8];
+    for (i, block) in blocks.enumerate() {
+        let mask = !nonzero_mask(((i + 1) ^ last_block) as u64);
+        for (slot, w) in selected.iter_mut().zip(block.chunks_exact(8)) {
+            *slot |= word(w) & mask;
+        }
+    }
+    let mut best = 0usize;
+    for (k, &w) in selected.iter().enumerate() {
+        let at = last_block.wrapping_sub(1).wrapping_mul(BLOCK) + k * 8;
+        best = best.max(at.wrapping_add(last_in_word(w)) & nonzero_mask(w) as usize);
+    }
+    best &= nonzero_mask(last_block as u64) as usize;
+
+    let tail_start = data.len() - tail.len();
+    for (j, &b) in tail.iter().enumerate() {
+        best = best.max((tail_start + j + 1) & nonzero_mask(u64::from(b)) as usize);
+    }
+    best.checked_sub(1)
+}
+
+/// Eight bytes as a little-endian word (byte j at bits 8j..8j+8).
+fn word(w: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(w);
+    u64::from_le_bytes(bytes)
+}
+
+/// All ones if `x` is non-zero, else zero, without a branch. (Truncating
+/// the result to `usize` keeps it all ones or zero on any target.)
+fn nonzero_mask(x: u64) -> u64 {
+    ((x | x.wrapping_neg()) >> 63).wrapping_neg()
+}
+
+/// One plus the index of the last non-zero byte of `w`, 0 if none.
+fn last_in_word(w: u64) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Top bit of each byte set iff that byte is non-zero; `leading_zeros`
+    // of the marks is 64 when there are none.
+    let marks = (((w & LOW7).wrapping_add(LOW7)) | w) & HIGH;
+    8 - (marks.leading_zeros() as usize) / 8
 }
 
 impl Drop for Tls13RecordKeys {
@@ -182,6 +237,33 @@ mod tests {
             rx.open(&mut [23, 3, 3, 0, 3, 1, 2, 3]).unwrap_err(),
             Error::DecryptFailed
         );
+    }
+
+    #[test]
+    fn last_nonzero_position_matches_a_plain_scan() {
+        let mut state = 0x1234_5678u32;
+        for len in 0..300usize {
+            for _ in 0..20 {
+                let mut data = alloc::vec![0u8; len];
+                for b in data.iter_mut() {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    // Mostly zeros, so the last non-zero byte moves around.
+                    *b = if state >> 28 == 0 {
+                        (state >> 16) as u8 | 1
+                    } else {
+                        0
+                    };
+                }
+                let expected = data.iter().rposition(|&b| b != 0);
+                assert_eq!(last_nonzero_position(&data), expected, "{data:?}");
+            }
+        }
+        assert_eq!(
+            last_nonzero_position(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0]),
+            Some(0)
+        );
+        assert_eq!(last_nonzero_position(&[0, 0, 0, 0, 0, 0, 0, 0x01]), Some(7));
+        assert_eq!(last_nonzero_position(&[0xff; 16]), Some(15));
     }
 
     #[test]
