@@ -100,3 +100,23 @@ fn steady_state(mut pair: Pair) {
         "{allocations} allocations for {rounds} records"
     );
 }
+
+#[test]
+fn data_flows_after_idle_buffers_are_released() {
+    let mut pair = Pair::new(
+        client_config(Mode::Direct),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    pair.handshake().unwrap();
+    let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(during > 0);
+    // Draining an idle connection once more must not allocate, and data
+    // still flows after the buffers were released.
+    assert!(pair.client.poll_output().is_none());
+    pair.client.send(b"after release").unwrap();
+    pair.drive();
+    assert_eq!(pair.server_log.received, b"after release");
+}

@@ -144,6 +144,7 @@ pub struct Connection {
     empty_records: u32,
     warning_alerts: u32,
     change_cipher_specs: u32,
+    handshake_buffers_released: bool,
     now: Instant,
 }
 
@@ -222,6 +223,7 @@ impl Connection {
             empty_records: 0,
             warning_alerts: 0,
             change_cipher_specs: 0,
+            handshake_buffers_released: false,
             now,
         }
     }
@@ -306,7 +308,32 @@ impl Connection {
         if !self.tx.is_empty() {
             return Some(Output::Transmit(self.tx.split().freeze()));
         }
-        self.events.pop_front().map(Output::Event)
+        let event = self.events.pop_front();
+        if event.is_none() {
+            self.release_handshake_buffers();
+        }
+        event.map(Output::Event)
+    }
+
+    /// Once the handshake is over and everything was delivered, gives back
+    /// the buffers sized for handshake flights: an idle connection then
+    /// holds little more than its keys. Done once; the data path grows its
+    /// buffers again on first use and keeps them.
+    fn release_handshake_buffers(&mut self) {
+        if self.handshake_buffers_released
+            || !self.handshake_complete
+            || !self.rx.is_empty()
+            || self.joiner.has_partial()
+            || self.ops.pending.is_some()
+        {
+            return;
+        }
+        self.handshake_buffers_released = true;
+        self.rx = BytesMut::new();
+        self.tx = BytesMut::new();
+        self.events = VecDeque::new();
+        self.queued_send = Vec::new();
+        self.joiner.release();
     }
 
     /// Bytes waiting to be sent, without events (convenience for loops that

@@ -49,6 +49,14 @@ impl HandshakeJoiner {
         self.buf.len() > self.taken
     }
 
+    /// Frees the buffer when nothing is pending (after the handshake).
+    pub fn release(&mut self) {
+        if !self.has_partial() {
+            self.buf = Vec::new();
+            self.taken = 0;
+        }
+    }
+
     pub fn discard_taken(&mut self) {
         if self.taken > 0 {
             self.buf.drain(..self.taken);
