@@ -11,10 +11,6 @@ use embertls::crypto::{self, HashContext, HashOutput, HmacKey, PrfUsingHmac, MAX
 use embertls::error::CryptoError;
 use embertls::msgs::enums::HashAlgorithm;
 use openssl::hash::{Hasher, MessageDigest};
-use openssl::md::{Md, MdRef};
-use openssl::pkey::{Id, PKey, Private};
-use openssl::pkey_ctx::{HkdfMode, PkeyCtx};
-use openssl::sign::Signer;
 use zeroize::Zeroizing;
 
 /// One of the SHA-2 functions TLS uses.
@@ -56,14 +52,6 @@ impl Sha {
             Self::Sha256 => MessageDigest::sha256(),
             Self::Sha384 => MessageDigest::sha384(),
             Self::Sha512 => MessageDigest::sha512(),
-        }
-    }
-
-    fn md(self) -> &'static MdRef {
-        match self {
-            Self::Sha256 => Md::sha256(),
-            Self::Sha384 => Md::sha384(),
-            Self::Sha512 => Md::sha512(),
         }
     }
 }
@@ -132,34 +120,51 @@ impl crypto::Hmac for OsslHmac {
     }
 }
 
-/// An HMAC key as an OpenSSL `EVP_PKEY`. Each `sign` starts a fresh
-/// `EVP_DigestSign` with it, so one key signs any number of messages.
+/// An HMAC key as two hash states, already fed the inner and outer padded
+/// key (RFC 2104). Each `sign` clones them (`EVP_MD_CTX_copy_ex`), so no
+/// algorithm is looked up per message: OpenSSL 3 fetches by name on every
+/// `EVP_DigestSignInit`/HKDF context, which dominated handshake profiles.
 pub(crate) struct KeyedHmac {
-    sha: Sha,
-    key: PKey<Private>,
+    inner: Hasher,
+    outer: Hasher,
 }
 
 impl KeyedHmac {
     pub(crate) fn new(sha: Sha, key: &[u8]) -> Self {
-        // HMAC pads its key with zeros to the block size, so the empty key
-        // and the one-byte key 0x00 are the same key. OpenSSL 3.0 refuses
-        // an empty HMAC `EVP_PKEY` (its legacy MAC key manager fails to
-        // allocate zero bytes), so use the latter.
-        let key = if key.is_empty() { &[0u8][..] } else { key };
-        Self {
-            sha,
-            key: PKey::hmac(key).expect(BROKEN),
+        let block = match sha {
+            Sha::Sha256 => 64,
+            Sha::Sha384 | Sha::Sha512 => 128,
+        };
+        let mut padded = Zeroizing::new([0u8; 128]);
+        if key.len() > block {
+            let digest = openssl::hash::hash(sha.message_digest(), key).expect(BROKEN);
+            padded[..digest.len()].copy_from_slice(&digest);
+        } else {
+            padded[..key.len()].copy_from_slice(key);
         }
+        let mut pad = Zeroizing::new([0u8; 128]);
+        let mut start = |xor: u8| {
+            for (p, k) in pad.iter_mut().zip(padded.iter()) {
+                *p = k ^ xor;
+            }
+            let mut h = Hasher::new(sha.message_digest()).expect(BROKEN);
+            h.update(&pad[..block]).expect(BROKEN);
+            h
+        };
+        let inner = start(0x36);
+        let outer = start(0x5c);
+        Self { inner, outer }
     }
 
     fn sign_chunks(&self, chunks: &[&[u8]]) -> Result<HashOutput, openssl::error::ErrorStack> {
-        let mut signer = Signer::new(self.sha.message_digest(), &self.key)?;
+        let mut inner = self.inner.clone();
         for chunk in chunks {
-            signer.update(chunk)?;
+            inner.update(chunk)?;
         }
-        let mut out = Zeroizing::new([0u8; MAX_HASH_LEN]);
-        let len = signer.sign(&mut out[..])?;
-        Ok(HashOutput::new(&out[..len]))
+        let inner_digest = inner.finish()?;
+        let mut outer = self.outer.clone();
+        outer.update(&inner_digest)?;
+        Ok(HashOutput::new(&outer.finish()?))
     }
 }
 
@@ -169,9 +174,8 @@ impl HmacKey for KeyedHmac {
     }
 }
 
-/// HKDF over one SHA-2 function. Extract is HMAC (its definition, and
-/// unlike OpenSSL's extract mode it takes an empty input keying material);
-/// Expand is OpenSSL's HKDF.
+/// HKDF over one SHA-2 function, built on the keyed HMAC above (RFC 5869's
+/// definition): OpenSSL's own HKDF fetches its algorithm on every call.
 pub(crate) struct OsslHkdf(pub(crate) Sha);
 
 impl crypto::Hkdf for OsslHkdf {
@@ -205,37 +209,27 @@ impl crypto::Hkdf for OsslHkdf {
         if out.is_empty() {
             return Ok(());
         }
-        // Joined rather than added piece by piece: OpenSSL 3.0 before 3.0.9
-        // replaced the info on each `EVP_PKEY_CTX_add1_hkdf_info`.
-        let info: Vec<u8> = info.concat();
-        hkdf_expand(self.0, prk, &info, out).map_err(|_| CryptoError::Other)
+        // T(i) = HMAC(PRK, T(i-1) | info | i), on one keyed HMAC.
+        let key = KeyedHmac::new(self.0, prk);
+        let mut previous: Option<HashOutput> = None;
+        for (i, block) in out.chunks_mut(self.0.len()).enumerate() {
+            let counter = [(i + 1) as u8];
+            let mut parts: Vec<&[u8]> = Vec::with_capacity(info.len() + 2);
+            if let Some(prev) = &previous {
+                parts.push(prev.as_ref());
+            }
+            parts.extend_from_slice(info);
+            parts.push(&counter);
+            let t = key.sign_chunks(&parts).map_err(|_| CryptoError::Other)?;
+            block.copy_from_slice(&t.as_ref()[..block.len()]);
+            previous = Some(t);
+        }
+        Ok(())
     }
 
     fn hmac(&self, key: &[u8], message: &[u8]) -> HashOutput {
         KeyedHmac::new(self.0, key).sign(&[message])
     }
-}
-
-fn hkdf_expand(
-    sha: Sha,
-    prk: &[u8],
-    info: &[u8],
-    out: &mut [u8],
-) -> Result<(), openssl::error::ErrorStack> {
-    let mut ctx = PkeyCtx::new_id(Id::HKDF)?;
-    ctx.derive_init()?;
-    ctx.set_hkdf_md(sha.md())?;
-    ctx.set_hkdf_mode(HkdfMode::EXPAND_ONLY)?;
-    ctx.set_hkdf_key(prk)?;
-    if !info.is_empty() {
-        ctx.add_hkdf_info(info)?;
-    }
-    let written = ctx.derive(Some(out))?;
-    if written != out.len() {
-        out.fill(0);
-        return Err(openssl::error::ErrorStack::get());
-    }
-    Ok(())
 }
 
 /// The TLS 1.2 PRF over `sha`, by core's construction on OpenSSL's HMAC.
