@@ -120,35 +120,37 @@ impl Tls13RecordKeys {
 /// of the tail shorter than a block then gives the position. Positions are
 /// kept plus one so that zero means "none".
 fn last_nonzero_position(data: &[u8]) -> Option<usize> {
+    // All arithmetic in u64 so the masks mean the same on 32-bit targets.
     const BLOCK: usize = 64;
     let blocks = data.chunks_exact(BLOCK);
     let tail = blocks.remainder();
 
-    let mut last_block = 0usize;
-    for (i, block) in blocks.clone().enumerate() {
+    let mut last_block = 0u64;
+    for (i, block) in (1u64..).zip(blocks.clone()) {
         let any = block.chunks_exact(8).fold(0u64, |acc, w| acc | word(w));
-        last_block = last_block.max((i + 1) & nonzero_mask(any) as usize);
+        last_block = last_block.max(i & nonzero_mask(any));
     }
 
     let mut selected = [0u64; BLOCK / 8];
-    for (i, block) in blocks.enumerate() {
-        let mask = !nonzero_mask(((i + 1) ^ last_block) as u64);
+    for (i, block) in (1u64..).zip(blocks) {
+        let mask = !nonzero_mask(i ^ last_block);
         for (slot, w) in selected.iter_mut().zip(block.chunks_exact(8)) {
             *slot |= word(w) & mask;
         }
     }
-    let mut best = 0usize;
-    for (k, &w) in selected.iter().enumerate() {
-        let at = last_block.wrapping_sub(1).wrapping_mul(BLOCK) + k * 8;
-        best = best.max(at.wrapping_add(last_in_word(w)) & nonzero_mask(w) as usize);
+    let block_start = last_block.wrapping_sub(1).wrapping_mul(BLOCK as u64);
+    let mut best = 0u64;
+    for (k, &w) in (0u64..).zip(selected.iter()) {
+        let candidate = block_start.wrapping_add(k * 8 + last_in_word(w));
+        best = best.max(candidate & nonzero_mask(w));
     }
-    best &= nonzero_mask(last_block as u64) as usize;
+    best &= nonzero_mask(last_block);
 
-    let tail_start = data.len() - tail.len();
-    for (j, &b) in tail.iter().enumerate() {
-        best = best.max((tail_start + j + 1) & nonzero_mask(u64::from(b)) as usize);
+    let tail_start = (data.len() - tail.len()) as u64;
+    for (j, &b) in (1u64..).zip(tail.iter()) {
+        best = best.max((tail_start + j) & nonzero_mask(u64::from(b)));
     }
-    best.checked_sub(1)
+    usize::try_from(best).ok()?.checked_sub(1)
 }
 
 /// Eight bytes as a little-endian word (byte j at bits 8j..8j+8).
@@ -158,20 +160,19 @@ fn word(w: &[u8]) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// All ones if `x` is non-zero, else zero, without a branch. (Truncating
-/// the result to `usize` keeps it all ones or zero on any target.)
+/// All ones if `x` is non-zero, else zero, without a branch.
 fn nonzero_mask(x: u64) -> u64 {
     ((x | x.wrapping_neg()) >> 63).wrapping_neg()
 }
 
 /// One plus the index of the last non-zero byte of `w`, 0 if none.
-fn last_in_word(w: u64) -> usize {
+fn last_in_word(w: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // Top bit of each byte set iff that byte is non-zero; `leading_zeros`
     // of the marks is 64 when there are none.
     let marks = (((w & LOW7).wrapping_add(LOW7)) | w) & HIGH;
-    8 - (marks.leading_zeros() as usize) / 8
+    8 - u64::from(marks.leading_zeros()) / 8
 }
 
 impl Drop for Tls13RecordKeys {
