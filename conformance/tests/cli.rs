@@ -504,3 +504,66 @@ fn keylog_file_gets_the_secrets_of_both_ends() {
     assert_eq!(client_text, server_text, "both ends log the same secrets");
     assert!(client_text.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET "));
 }
+
+#[test]
+fn reconnect_resumes_with_the_ticket_from_the_first_connection() {
+    let server_args = p256_server_args();
+    let mut args = strs(&server_args);
+    args.push("--echo");
+    let (server, port) = embertls_server(&args);
+    let mut client = embertls_client(
+        port,
+        &[
+            "--wait",
+            "50",
+            "--ca",
+            &testdata("ca-p256.pem"),
+            "--reconnect",
+        ],
+    );
+    client.write(b"resume me");
+    let got = client.wait_stdout(b"resume me", STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "client\n{ctx}");
+    let summaries: Vec<String> = client
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with("embertls: version="))
+        .map(String::from)
+        .collect();
+    assert_eq!(summaries.len(), 2, "{ctx}");
+    assert!(summaries[0].ends_with("verify=ok resumed=no"), "{ctx}");
+    // A resumed handshake presents no certificate: nothing to verify.
+    assert!(summaries[1].ends_with("resumed=yes"), "{ctx}");
+}
+
+#[test]
+fn reconnect_without_tickets_is_a_full_handshake() {
+    let server_args = p256_server_args();
+    let mut args = strs(&server_args);
+    args.extend(["--echo", "--no-tickets"]);
+    let (server, port) = embertls_server(&args);
+    let mut client = embertls_client(
+        port,
+        &[
+            "--wait",
+            "50",
+            "--ca",
+            &testdata("ca-p256.pem"),
+            "--reconnect",
+        ],
+    );
+    client.write(b"x");
+    let got = client.wait_stdout(b"x", STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "client\n{ctx}");
+    let err = client.stderr();
+    assert_eq!(err.matches("resumed=no").count(), 2, "{ctx}");
+    assert!(!err.contains("resumed=yes"), "{ctx}");
+}

@@ -427,5 +427,7 @@ fn client_large_transfer_both_ways() {
 mod key_update;
 #[path = "interop_openssl/refusals.rs"]
 mod refusals;
+#[path = "interop_openssl/resumption.rs"]
+mod resumption;
 #[path = "interop_openssl/server_role.rs"]
 mod server_role;

@@ -105,6 +105,8 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// Quiet time after standard input ends before we close.
     pub wait: Duration,
+    /// Connect once to collect a session ticket, then again resuming it.
+    pub reconnect: bool,
     pub tls: TlsOptions,
 }
 
@@ -121,6 +123,8 @@ pub struct ServerOptions {
     pub accept: String,
     pub echo: bool,
     pub once: bool,
+    /// Issue session tickets (on unless --no-tickets).
+    pub tickets: bool,
     pub tls: TlsOptions,
 }
 
@@ -325,6 +329,7 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
     let mut target = None;
     let mut servername = None;
     let mut insecure = false;
+    let mut reconnect = false;
     let mut wait = Duration::from_millis(400);
     while let Some(item) = args.next() {
         match item {
@@ -364,6 +369,10 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
                         wait =
                             Duration::from_millis(parse_number(&name, &args.value(&name, inline)?)?)
                     }
+                    "--reconnect" => {
+                        no_value(&name, inline)?;
+                        reconnect = true;
+                    }
                     _ => return Err(unknown_option(Scope::Client, &name)),
                 }
             }
@@ -391,6 +400,7 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
         servername,
         insecure,
         wait,
+        reconnect,
         tls,
     }))
 }
@@ -404,6 +414,7 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
     let mut accept = None;
     let mut echo = false;
     let mut once = false;
+    let mut tickets = true;
     while let Some(item) = args.next() {
         match item {
             Item::Positional(p) => {
@@ -429,6 +440,10 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
                         no_value(&name, inline)?;
                         once = true;
                     }
+                    "--no-tickets" => {
+                        no_value(&name, inline)?;
+                        tickets = false;
+                    }
                     _ => return Err(unknown_option(Scope::Server, &name)),
                 }
             }
@@ -453,6 +468,7 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
         accept: accept.unwrap_or_else(|| "127.0.0.1:4433".to_string()),
         echo,
         once,
+        tickets,
         tls,
     }))
 }

@@ -20,6 +20,8 @@ use super::{config, CliError};
 const LINGER: Duration = Duration::from_secs(1);
 /// How long a TCP connect may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the first --reconnect connection waits for a ticket.
+const TICKET_WAIT: Duration = Duration::from_millis(1500);
 /// Tag of the client's socket messages.
 const NET: u64 = 1;
 
@@ -33,6 +35,8 @@ pub struct ClientParams<'a> {
     pub key_update: bool,
     /// Close as soon as local input ended and this many bytes arrived.
     pub close_after: Option<usize>,
+    /// Add `resumed=yes|no` to the summary line (--reconnect).
+    pub report_resumption: bool,
     /// Received application data goes here.
     pub out: &'a mut dyn Write,
     /// Status lines (without the `embertls: ` prefix).
@@ -47,6 +51,19 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
     if let (true, Some(note)) = (verbose, note) {
         log(format!("detail: {note}"));
     }
+    let config = Arc::new(config);
+    // --reconnect: a first connection only to collect a session ticket.
+    let ticket = if opts.reconnect {
+        first_visit(&config, opts, &mut log)?
+    } else {
+        None
+    };
+    if opts.reconnect && ticket.is_none() {
+        log(
+            "detail: the server sent no session ticket; the second connection is a full handshake"
+                .into(),
+        );
+    }
     let sock = connect(&opts.host, opts.port)?;
     if verbose {
         if let Ok(peer) = sock.peer_addr() {
@@ -54,9 +71,10 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
         }
     }
     let origin = StdInstant::now();
-    let conn = Connection::client(
-        Arc::new(config),
+    let conn = Connection::client_with_session(
+        config,
         Some(opts.server_name()),
+        ticket,
         embertls::Instant::ZERO,
     )?;
     let (tx, rx) = channel();
@@ -89,6 +107,7 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
             verbose,
             key_update: opts.tls.key_update,
             close_after: None,
+            report_resumption: opts.reconnect,
             out: &mut out,
             log: &mut log,
         },
@@ -96,6 +115,66 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
     session.shutdown();
     drop(tx);
     result
+}
+
+/// Connects, completes a handshake, waits briefly for a session ticket, and
+/// closes; prints that connection's summary line with `resumed=no`.
+fn first_visit(
+    config: &Arc<embertls::ClientConfig>,
+    opts: &ClientOptions,
+    log: &mut dyn FnMut(String),
+) -> Result<Option<embertls::session::Session>, CliError> {
+    let sock = connect(&opts.host, opts.port)?;
+    let conn = Connection::client(
+        config.clone(),
+        Some(opts.server_name()),
+        embertls::Instant::ZERO,
+    )?;
+    let (tx, rx) = channel();
+    spawn_socket_reader(
+        sock.try_clone()
+            .map_err(|e| CliError::new(format!("socket: {e}")))?,
+        NET,
+        tx.clone(),
+    );
+    let mut session = Session::new(conn, sock, StdInstant::now());
+    let worker = opts
+        .tls
+        .pkcs11
+        .is_used()
+        .then(|| Arc::new(Pkcs11Worker::new(1).0));
+    if let Some(worker) = &worker {
+        session.set_worker(worker.clone(), tx.clone(), NET);
+    }
+    session.drain()?;
+    let started = StdInstant::now();
+    let mut done_at: Option<StdInstant> = None;
+    while session.ticket.is_none() {
+        let deadline = match done_at {
+            Some(done) => done + TICKET_WAIT,
+            None => started + opts.tls.handshake_timeout,
+        };
+        match recv_until(&rx, NET, deadline)? {
+            None if session.handshake_done => break,
+            None => return Err(CliError::new("first connection: handshake timed out")),
+            Some(Input::Net(data)) => {
+                session.feed(&data)?;
+            }
+            Some(Input::Completed(id, result)) => {
+                session.complete(id, result)?;
+            }
+            Some(Input::NetClosed(detail)) => return Err(session.eof_error(detail)),
+            Some(_) => {}
+        }
+        if session.handshake_done && done_at.is_none() {
+            done_at = Some(StdInstant::now());
+        }
+    }
+    log(format!("{} resumed=no", summary(&session.conn)));
+    let _ = session.close();
+    session.shutdown();
+    drop(tx);
+    Ok(session.ticket.take())
 }
 
 /// Connects to the first address of `host:port` that answers.
@@ -143,6 +222,7 @@ fn drive_inner(
         verbose,
         key_update,
         close_after,
+        report_resumption,
         out,
         log,
     } = params;
@@ -156,7 +236,15 @@ fn drive_inner(
         for event in events {
             match event {
                 Happening::HandshakeComplete => {
-                    log(summary(&session.conn));
+                    let mut line = summary(&session.conn);
+                    if report_resumption {
+                        line.push_str(if session.conn.resumed() {
+                            " resumed=yes"
+                        } else {
+                            " resumed=no"
+                        });
+                    }
+                    log(line);
                     if verbose {
                         log(format!("detail: {}", details(&session.conn)));
                     }

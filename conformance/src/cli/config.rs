@@ -255,6 +255,11 @@ pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
     if let Some(ca) = &opts.tls.ca {
         config.common.roots = load_roots(ca).map_err(CliError::new)?;
     }
+    if opts.tickets {
+        let ticketer = embertls::session::RotatingTicketer::new(&config.common.provider, 7200)
+            .map_err(|e| CliError::new(format!("ticket keys: {}", embertls::Error::from(e))))?;
+        config.ticketer = Some(Arc::new(ticketer));
+    }
     Connection::server(Arc::new(config.clone()), Instant::ZERO)
         .map_err(|e| CliError::new(e.to_string()))?;
     Ok(config)

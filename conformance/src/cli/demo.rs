@@ -152,6 +152,7 @@ pub fn run_demo() -> Result<DemoReport, CliError> {
             verbose: false,
             key_update: false,
             close_after: Some(PAYLOAD.len()),
+            report_resumption: false,
             out: &mut echoed,
             log: &mut |l| lines.push(l),
         },

@@ -164,6 +164,8 @@ Client options:
   --servername NAME        name for SNI and the certificate check (default: HOST)
   --insecure, -k           do not verify the server's certificate (verify=skipped)
   --wait MS                quiet time after standard input ends (default 400)
+  --reconnect              connect once to get a session ticket, then again resuming
+                           it; each summary line ends with resumed=yes|no
   --cert PEM --key PEM     client certificate for client authentication
   Without --ca the system trust store is used (SSL_CERT_FILE, or
   /etc/ssl/certs/ca-certificates.crt); --verify defaults to required.
@@ -186,6 +188,7 @@ Server options:
                            the connected client)
   --once                   exit after the first connection ends (status 0 when it
                            closed cleanly, 1 when it failed)
+  --no-tickets             issue no session tickets (no resumption)
   --ca PEM --verify MODE   client authentication: with --ca, --verify defaults to
                            required; 'optional' asks for a certificate but lets the
                            handshake go on without (or with a bad) one

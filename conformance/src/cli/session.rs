@@ -165,6 +165,8 @@ pub struct Session {
     pub received: usize,
     /// A write to the socket failed (the peer may have closed it after an alert).
     pub write_failed: bool,
+    /// The newest session ticket the server sent.
+    pub ticket: Option<embertls::session::Session>,
     /// Where pending operations go, if not performed inline.
     offload: Option<Offload>,
 }
@@ -191,6 +193,7 @@ impl Session {
             we_closed: false,
             received: 0,
             write_failed: false,
+            ticket: None,
             offload: None,
         }
     }
@@ -243,6 +246,7 @@ impl Session {
                     self.peer_closed = true;
                     out.push(Happening::PeerClosed);
                 }
+                Output::Event(Event::NewSession(ticket)) => self.ticket = Some(ticket),
                 Output::Event(_) => {}
             }
         }
