@@ -757,3 +757,60 @@ fn client_honours_record_size_limit_from_gnutls() {
         "record too large: {sizes:?}"
     );
 }
+
+/// gnutls-cli --resume connects, takes our ticket, reconnects and resumes.
+#[test]
+fn gnutls_cli_resumes_with_an_embertls_ticket() {
+    let (server, port) = embertls_server(&[
+        "--cert",
+        &testdata("server-p256.pem"),
+        "--key",
+        &testdata("server-p256.key"),
+        "--echo",
+    ]);
+    let mut client = gnutls_cli(port, "ca-p256.pem", TLS13, &["--resume"]);
+    client.write(b"resumed data\n");
+    let got = client.wait_stdout(b"resumed data", STEP);
+    client.close_stdin();
+    let _ = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    let said = client.stdout() + &client.stderr();
+    assert!(
+        said.contains("This is a resumed session"),
+        "not resumed\n{ctx}"
+    );
+}
+
+/// embertls client --reconnect against gnutls-serv (which issues tickets).
+#[test]
+fn embertls_client_resumes_with_a_gnutls_ticket() {
+    let (server, port) = gnutls_serv("p256", TLS13, &[]);
+    let mut client = embertls_client(
+        port,
+        &[
+            "--wait",
+            "50",
+            "--ca",
+            &ca_arg("p256"),
+            "--servername",
+            "localhost",
+            "--reconnect",
+        ],
+    );
+    // gnutls-serv --echo answers line by line.
+    client.write(b"hello\n");
+    let got = client.wait_stdout(b"hello\n", STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "client failed\n{ctx}");
+    let err = client.stderr();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("embertls: version="))
+        .collect();
+    assert_eq!(lines.len(), 2, "{ctx}");
+    assert!(lines[1].ends_with("resumed=yes"), "{ctx}");
+}
