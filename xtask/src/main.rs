@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask <task>`.
 //!
-//! - `test`: everything CI checks — formatting, clippy, the whole test suite
+//! - `test`: everything CI checks — formatting, clippy, the library docs
+//!   (broken links are errors), the whole test suite
 //!   (unit, handshake, RFC replays, interop with the system OpenSSL and
 //!   GnuTLS, PKCS#11 keys in SoftHSM2), the embedded no_std build and the
 //!   fuzz-target build. Installs missing tools first where it can (`setup`).
@@ -174,6 +175,30 @@ fn test() -> Result<(), String> {
         &["+nightly", "fuzz", "build", "--dev"],
         &dir.join("fuzz"),
     )?;
+    // The libraries' documentation, with broken links as errors.
+    eprintln!("xtask: $ RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps (libraries)");
+    let status = Command::new("cargo")
+        .args([
+            "doc",
+            "--no-deps",
+            "-p",
+            "embertls",
+            "-p",
+            "embertls-rustcrypto",
+            "-p",
+            "embertls-openssl",
+            "-p",
+            "embertls-aws-lc",
+            "-p",
+            "embertls-pkcs11",
+        ])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| format!("cannot run cargo doc: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo doc failed ({status})"));
+    }
     run("cargo", &["test", "--workspace"], &dir)
 }
 

@@ -4,8 +4,8 @@
 //! TLS 1.3 resumption uses tickets (RFC 8446 4.6.1): the server seals the
 //! resumption secret and the negotiated parameters with its
 //! [`TicketSealer`](crate::crypto::TicketSealer) and sends the result in a
-//! NewSessionTicket; the client reports it as [`Event::NewSession`]
-//! (crate::Event::NewSession) and offers it again with
+//! NewSessionTicket; the client reports it as
+//! [`Event::NewSession`](crate::Event::NewSession) and offers it again with
 //! `Connection::client_with_session`.
 
 mod export;

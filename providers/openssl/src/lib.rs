@@ -5,7 +5,7 @@
 //! `EVP_CIPHER` AEADs working in place, `EVP_PKEY` key exchange, signing and
 //! verification, and `RAND_bytes`. Key-exchange private keys are still
 //! built from the bytes of the [`SecureRandom`] handed to
-//! [`KeyExchangeGroup::start`](embertls::crypto::KeyExchangeGroup::start),
+//! `KeyExchangeGroup::start`,
 //! so scripted randomness reproduces key shares exactly as with the
 //! RustCrypto backend.
 #![forbid(unsafe_code)]
