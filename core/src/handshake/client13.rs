@@ -484,7 +484,7 @@ impl ExpectServerHello {
         );
         cx.record.set_read(tls13_record_keys(
             &provider,
-            &schedule,
+            &**hkdf,
             suite,
             &server_secret,
         )?);
@@ -494,7 +494,7 @@ impl ExpectServerHello {
         }
         cx.record.set_write(tls13_record_keys(
             &provider,
-            &schedule,
+            &**hkdf,
             suite,
             &client_secret,
         )?);

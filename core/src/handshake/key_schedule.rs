@@ -140,13 +140,7 @@ impl KeySchedule {
 
     /// The next application traffic secret after a KeyUpdate.
     pub fn next_traffic_secret(&self, secret: &Secret) -> Result<Secret, Error> {
-        Ok(expand_label_secret(
-            &*self.hkdf,
-            self.prefix,
-            secret.as_ref(),
-            b"traffic upd",
-            &[],
-        )?)
+        next_traffic_secret(&*self.hkdf, self.prefix, secret)
     }
 
     /// Record key and IV for a traffic secret.
@@ -156,8 +150,35 @@ impl KeySchedule {
         key: &mut [u8],
         iv: &mut [u8; 12],
     ) -> Result<(), Error> {
-        expand_label(&*self.hkdf, self.prefix, secret.as_ref(), b"key", &[], key)?;
-        expand_label(&*self.hkdf, self.prefix, secret.as_ref(), b"iv", &[], iv)?;
-        Ok(())
+        traffic_key_iv(&*self.hkdf, self.prefix, secret, key, iv)
     }
+}
+
+/// The next application traffic secret after a KeyUpdate (RFC 8446 7.2).
+pub fn next_traffic_secret(
+    hkdf: &dyn Hkdf,
+    prefix: LabelPrefix,
+    secret: &Secret,
+) -> Result<Secret, Error> {
+    Ok(expand_label_secret(
+        hkdf,
+        prefix,
+        secret.as_ref(),
+        b"traffic upd",
+        &[],
+    )?)
+}
+
+/// Record key and IV for a traffic secret (RFC 8446 7.3). Needs no schedule
+/// state, so key updates derive keys without one.
+pub fn traffic_key_iv(
+    hkdf: &dyn Hkdf,
+    prefix: LabelPrefix,
+    secret: &Secret,
+    key: &mut [u8],
+    iv: &mut [u8; 12],
+) -> Result<(), Error> {
+    expand_label(hkdf, prefix, secret.as_ref(), b"key", &[], key)?;
+    expand_label(hkdf, prefix, secret.as_ref(), b"iv", &[], iv)?;
+    Ok(())
 }

@@ -19,7 +19,7 @@ use zeroize::Zeroize;
 
 use crate::config::{CertifiedKey, KeyLog};
 use crate::conn::{Cancellation, Event, Operation, OperationId, OperationRequest};
-use crate::crypto::{CryptoProvider, ExternalKey, ExternalSign, ExternalSigner};
+use crate::crypto::{CryptoProvider, ExternalKey, ExternalSign, ExternalSigner, Hkdf};
 use crate::error::{CryptoError, Error, PeerMisbehaved};
 use crate::msgs::enums::{ContentType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::record::{Protection, RecordLayer, Tls13RecordKeys};
@@ -28,7 +28,7 @@ use crate::verify::{
     result_to_error, CertificateVerifier, VerifyMode, VerifyRequest, VerifyResult,
 };
 
-use self::key_schedule::{KeySchedule, Secret};
+use self::key_schedule::Secret;
 
 /// What the handshake negotiated; read through `Connection` accessors.
 #[derive(Debug, Clone, Default)]
@@ -113,7 +113,7 @@ impl Context<'_> {
 /// Builds record keys for `secret` under `suite`.
 pub(crate) fn tls13_record_keys(
     provider: &CryptoProvider,
-    schedule: &KeySchedule,
+    hkdf: &dyn Hkdf,
     suite: &SuiteInfo,
     secret: &Secret,
 ) -> Result<Protection, Error> {
@@ -123,7 +123,13 @@ pub(crate) fn tls13_record_keys(
     let mut key = [0u8; 32];
     let key_len = suite.aead.key_len();
     let mut iv = [0u8; 12];
-    schedule.traffic_key_iv(secret, &mut key[..key_len], &mut iv)?;
+    key_schedule::traffic_key_iv(
+        hkdf,
+        key_schedule::LabelPrefix::Tls13,
+        secret,
+        &mut key[..key_len],
+        &mut iv,
+    )?;
     let aead_key = aead.new_key(&key[..key_len]);
     key.zeroize();
     let keys = Tls13RecordKeys::new(aead_key?, iv, suite.aead.tag_len());

@@ -524,13 +524,13 @@ impl ExpectClientHello {
         );
         cx.record.set_write(tls13_record_keys(
             &provider,
-            &schedule,
+            &**hkdf,
             suite,
             &server_secret,
         )?);
         cx.record.set_read(tls13_record_keys(
             &provider,
-            &schedule,
+            &**hkdf,
             suite,
             &client_secret,
         )?);

@@ -5,7 +5,9 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::key_schedule::{expand_label, expand_label_secret, KeySchedule, LabelPrefix, Secret};
+use super::key_schedule::{
+    expand_label, expand_label_secret, next_traffic_secret, LabelPrefix, Secret,
+};
 use super::{log_secret, tls13_record_keys, Context, Negotiated};
 use crate::config::KeyLog;
 use alloc::string::String;
@@ -227,12 +229,17 @@ impl Traffic13 {
         self.resumption_secret = Some(secret);
     }
 
-    fn schedule_for(&self) -> KeySchedule {
-        KeySchedule::new(self.hkdf.clone(), LabelPrefix::Tls13, None)
+    fn protection(&self, secret: &Secret) -> Result<Protection, Error> {
+        tls13_record_keys(&self.provider, &*self.hkdf, self.suite, secret)
     }
 
-    fn protection(&self, secret: &Secret) -> Result<Protection, Error> {
-        tls13_record_keys(&self.provider, &self.schedule_for(), self.suite, secret)
+    /// The secret the peer writes with (which we read with), and ours.
+    fn secrets_mut(&mut self) -> (&mut Secret, &mut Secret) {
+        if self.is_client {
+            (&mut self.server_secret, &mut self.client_secret)
+        } else {
+            (&mut self.client_secret, &mut self.server_secret)
+        }
     }
 
     pub fn read_protection(&self) -> Result<Protection, Error> {
@@ -251,45 +258,17 @@ impl Traffic13 {
         })
     }
 
-    fn next_secret(&self, secret: &Secret) -> Result<Secret, Error> {
-        Ok(expand_label_secret(
-            &*self.hkdf,
-            LabelPrefix::Tls13,
-            secret.as_ref(),
-            b"traffic upd",
-            &[],
-        )?)
-    }
-
     fn update_read(&mut self) -> Result<Protection, Error> {
-        let secret = if self.is_client {
-            &mut self.server_secret
-        } else {
-            &mut self.client_secret
-        };
-        let next = expand_label_secret(
-            &*self.hkdf,
-            LabelPrefix::Tls13,
-            secret.as_ref(),
-            b"traffic upd",
-            &[],
-        )?;
-        *secret = next;
+        let hkdf = self.hkdf.clone();
+        let (read, _) = self.secrets_mut();
+        *read = next_traffic_secret(&*hkdf, LabelPrefix::Tls13, read)?;
         self.read_protection()
     }
 
     fn update_write(&mut self) -> Result<Protection, Error> {
-        let current = if self.is_client {
-            &self.client_secret
-        } else {
-            &self.server_secret
-        };
-        let next = self.next_secret(current)?;
-        if self.is_client {
-            self.client_secret = next;
-        } else {
-            self.server_secret = next;
-        }
+        let hkdf = self.hkdf.clone();
+        let (_, write) = self.secrets_mut();
+        *write = next_traffic_secret(&*hkdf, LabelPrefix::Tls13, write)?;
         self.write_protection()
     }
 
