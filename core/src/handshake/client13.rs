@@ -351,15 +351,6 @@ fn check_server_extensions(
     Ok(())
 }
 
-fn offered_extension_types(hello: &ClientHello) -> Vec<ExtensionType> {
-    let mut bytes = Vec::new();
-    hello.extensions.write(&mut bytes);
-    // Re-reading our own encoding yields the exact list of types we sent.
-    ClientExtensions::read(&mut crate::codec::Reader::new(&bytes))
-        .map(|e| e.order)
-        .unwrap_or_default()
-}
-
 impl ExpectServerHello {
     fn handle(
         mut self: Box<Self>,
@@ -397,7 +388,7 @@ impl ExpectServerHello {
                 return Err(PeerMisbehaved::SelectedUnofferedCipherSuite.into());
             }
         }
-        let offered = offered_extension_types(&self.hello);
+        let offered = self.hello.extensions.present_types();
         if sh.is_retry_request() {
             check_server_extensions(
                 &sh.extensions.order,

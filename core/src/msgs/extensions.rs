@@ -351,6 +351,42 @@ impl ClientExtensions {
         Ok(ext)
     }
 
+    /// The types of the extensions present (what `write` sends), without
+    /// encoding them.
+    pub fn present_types(&self) -> Vec<ExtensionType> {
+        use ExtensionType as T;
+        [
+            (self.server_name.is_some(), T::ServerName),
+            (self.max_fragment_length.is_some(), T::MaxFragmentLength),
+            (self.renegotiation_info.is_some(), T::RenegotiationInfo),
+            (self.supported_groups.is_some(), T::SupportedGroups),
+            (self.ec_point_formats.is_some(), T::EcPointFormats),
+            (self.session_ticket.is_some(), T::SessionTicket),
+            (self.alpn.is_some(), T::Alpn),
+            (self.encrypt_then_mac, T::EncryptThenMac),
+            (self.extended_master_secret, T::ExtendedMasterSecret),
+            (self.key_shares.is_some(), T::KeyShare),
+            (self.supported_versions.is_some(), T::SupportedVersions),
+            (self.signature_algorithms.is_some(), T::SignatureAlgorithms),
+            (
+                self.signature_algorithms_cert.is_some(),
+                T::SignatureAlgorithmsCert,
+            ),
+            (self.cookie.is_some(), T::Cookie),
+            (
+                self.psk_key_exchange_modes.is_some(),
+                T::PskKeyExchangeModes,
+            ),
+            (self.record_size_limit.is_some(), T::RecordSizeLimit),
+            (self.post_handshake_auth, T::PostHandshakeAuth),
+            (self.early_data, T::EarlyData),
+            (self.pre_shared_key.is_some(), T::PreSharedKey),
+        ]
+        .into_iter()
+        .filter_map(|(present, typ)| present.then_some(typ))
+        .collect()
+    }
+
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         put_prefixed(out, 2, |out| {
             if let Some(name) = &self.server_name {

@@ -225,6 +225,15 @@ mod tests {
     }
 
     #[test]
+    fn present_types_match_the_encoding() {
+        let ch = sample_client_hello();
+        let mut bytes = Vec::new();
+        ch.write(&mut bytes);
+        let parsed = ClientHello::read(&bytes, false).unwrap();
+        assert_eq!(ch.extensions.present_types(), parsed.extensions.order);
+    }
+
+    #[test]
     fn duplicate_extension_is_rejected() {
         let mut bytes = Vec::new();
         let mut ch = sample_client_hello();
