@@ -235,3 +235,25 @@ fn saved_session_resumes_after_reload() {
     damaged[20] ^= 1;
     assert!(Session::from_bytes(&damaged).is_err());
 }
+
+#[test]
+fn resumes_with_a_sha384_suite() {
+    // 48-byte PSK and binder.
+    let mut server = ticketing_server(Mode::Direct);
+    server.common.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+    let session = first_session(Mode::Direct, &server);
+    assert_eq!(session.cipher_suite(), CipherSuite::TLS_AES_256_GCM_SHA384);
+    let mut pair = Pair::with_session(
+        client_config(Mode::Direct),
+        server,
+        Some("localhost"),
+        Some(session),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    assert!(pair.client.resumed() && pair.server.resumed());
+    assert_eq!(
+        pair.client.cipher_suite(),
+        Some(CipherSuite::TLS_AES_256_GCM_SHA384)
+    );
+}

@@ -216,7 +216,10 @@ pub(crate) fn start(
             && suites.iter().any(|suite| suite.suite == s.suite)
             && !now.is_some_and(|now| s.is_expired(now))
     });
-    let pre_shared_key = offered_session.as_ref().map(|s| psk_offer(s, now));
+    let pre_shared_key = offered_session.as_ref().and_then(|s| {
+        let hash = suites::by_id(s.suite).and_then(|suite| provider.hash(suite.hash))?;
+        Some(psk_offer(s, now, hash.output_len()))
+    });
     let hello = ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
@@ -270,17 +273,12 @@ pub(crate) fn start(
 }
 
 /// The pre_shared_key extension for `session`, with a placeholder binder
-/// that `send_client_hello` fills in.
-fn psk_offer(session: &Session, now: Option<crate::crypto::UnixTime>) -> OfferedPsks {
-    let hash_len = suites::by_id(session.suite)
-        .map(|s| {
-            if s.hash == crate::msgs::enums::HashAlgorithm::SHA384 {
-                48
-            } else {
-                32
-            }
-        })
-        .unwrap_or(32);
+/// (of the session hash's length) that `send_client_hello` fills in.
+fn psk_offer(
+    session: &Session,
+    now: Option<crate::crypto::UnixTime>,
+    hash_len: usize,
+) -> OfferedPsks {
     OfferedPsks {
         identities: vec![PskIdentity {
             identity: session.ticket.clone(),
