@@ -93,7 +93,8 @@ impl CommonConfig {
         let groups = provider.groups.iter().map(|g| g.group()).collect();
         let cipher_suites = suites::TLS13_SUITES
             .iter()
-            .filter(|s| provider.aead(s.aead).is_some() && provider.hkdf(s.hash).is_some())
+            .filter(|s| s.aead().is_some_and(|a| provider.aead(a).is_some()))
+            .filter(|s| provider.hkdf(s.hash).is_some())
             .map(|s| s.suite)
             .collect();
         let cert_verifier = Arc::new(WebPkiCertVerifier::new(provider.verifier.clone()));
@@ -124,7 +125,7 @@ impl CommonConfig {
             .filter_map(|s| suites::by_id(*s))
             .filter(|s| s.version == ProtocolVersion::TLSv1_3)
             .filter(|s| {
-                self.provider.aead(s.aead).is_some()
+                s.aead().is_some_and(|a| self.provider.aead(a).is_some())
                     && self.provider.hkdf(s.hash).is_some()
                     && self.provider.hash(s.hash).is_some()
             })

@@ -2,7 +2,9 @@
 
 mod operation;
 
-pub use operation::{Cancellation, Operation, OperationId, OperationRequest, OperationResult};
+pub use operation::{
+    Cancellation, DecryptResult, Operation, OperationId, OperationRequest, OperationResult,
+};
 
 use alloc::collections::VecDeque;
 use alloc::string::String;

@@ -49,6 +49,12 @@ pub enum OperationRequest {
         scheme: SignatureScheme,
         message: Vec<u8>,
     },
+    /// RSA-decrypt a TLS 1.2 ClientKeyExchange with `key`. The engine
+    /// treats any failure like a wrong-length result (RFC 5246 7.4.7.1).
+    Decrypt {
+        key: Arc<dyn SigningKey>,
+        ciphertext: Vec<u8>,
+    },
     /// Check the peer's certificate chain.
     VerifyCertificate {
         verifier: Arc<dyn CertificateVerifier>,
@@ -78,6 +84,11 @@ impl core::fmt::Debug for OperationRequest {
                 .field("key", &key.key_type())
                 .field("scheme", scheme)
                 .field("message_len", &message.len())
+                .finish(),
+            OperationRequest::Decrypt { key, ciphertext } => f
+                .debug_struct("Decrypt")
+                .field("key", &key.key_type())
+                .field("ciphertext_len", &ciphertext.len())
                 .finish(),
             OperationRequest::VerifyCertificate { request, .. } => f
                 .debug_struct("VerifyCertificate")
@@ -110,6 +121,12 @@ impl Operation {
                 scheme,
                 message,
             } => OperationResult::Signature(key.sign(*scheme, message)),
+            OperationRequest::Decrypt { .. } if canceled => {
+                OperationResult::Decrypted(Err(CryptoError::OperationCanceled).into())
+            }
+            OperationRequest::Decrypt { key, ciphertext } => {
+                OperationResult::Decrypted(key.decrypt(ciphertext).into())
+            }
             OperationRequest::VerifyCertificate { .. } if canceled => {
                 OperationResult::Verification(Err(CryptoError::OperationCanceled))
             }
@@ -140,6 +157,28 @@ pub enum OperationResult {
     /// verify at all.
     Verification(Result<VerifyResult, CryptoError>),
     SealedTicket(Result<Vec<u8>, CryptoError>),
+    /// A decrypted premaster secret (or the failure, which the engine hides
+    /// from the peer).
+    Decrypted(DecryptResult),
     /// `Ok(None)`: the ticket could not be opened (resume by full handshake).
     OpenedTicket(Result<Option<Vec<u8>>, CryptoError>),
+}
+
+/// The outcome of an RSA decryption; the plaintext is wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecryptResult(pub Result<Zeroizing<Vec<u8>>, CryptoError>);
+
+impl From<Result<Vec<u8>, CryptoError>> for DecryptResult {
+    fn from(r: Result<Vec<u8>, CryptoError>) -> Self {
+        Self(r.map(Zeroizing::new))
+    }
+}
+
+impl core::fmt::Debug for DecryptResult {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.0 {
+            Ok(p) => write!(f, "Decrypted({} bytes)", p.len()),
+            Err(e) => write!(f, "DecryptFailed({e:?})"),
+        }
+    }
 }

@@ -8,6 +8,8 @@
 //! `docs/providers.md` and [`crate::conn::Operation`].
 
 mod aead;
+mod cbc;
+pub mod ffdh;
 mod hash;
 mod kx;
 mod rand;
@@ -18,6 +20,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 pub use self::aead::{Aead, AeadAlgorithm, AeadKey};
+pub use self::cbc::{Cbc, CbcAlgorithm, CbcKey};
+pub use self::ffdh::FiniteFieldDh;
 pub use self::hash::{
     Hash, HashContext, HashOutput, Hkdf, HkdfUsingHmac, Hmac, HmacKey, PrfUsingHmac, Tls12Prf,
     MAX_HASH_LEN,
@@ -26,8 +30,8 @@ pub use self::kx::{ActiveKeyExchange, KeyExchangeGroup, SharedSecret};
 pub use self::rand::{RandomAdapter, SecureRandom, TimeSource, UnixTime};
 pub(crate) use self::sign::ExternalKey;
 pub use self::sign::{
-    ExternalSign, ExternalSigner, KeyLoader, KeyType, SignatureAlgorithm, SignatureVerifier,
-    SigningKey,
+    ExternalSign, ExternalSigner, KeyLoader, KeyType, RsaKeyTransport, SignatureAlgorithm,
+    SignatureVerifier, SigningKey,
 };
 pub use self::ticket::TicketSealer;
 
@@ -54,7 +58,14 @@ pub struct CryptoProvider {
     pub hkdfs: Vec<Arc<dyn Hkdf>>,
     pub prfs: Vec<Arc<dyn Tls12Prf>>,
     pub aeads: Vec<Arc<dyn Aead>>,
+    /// CBC ciphers for TLS 1.2 CBC suites; may be empty.
+    pub cbcs: Vec<Arc<dyn Cbc>>,
+    /// Elliptic-curve groups (and any natively implemented FFDHE group).
     pub groups: Vec<Arc<dyn KeyExchangeGroup>>,
+    /// Finite-field DH for DHE suites and RFC 7919 groups; `None` drops them.
+    pub ffdh: Option<Arc<dyn FiniteFieldDh>>,
+    /// RSA encryption for clients of RSA key-transport suites.
+    pub rsa_key_transport: Option<Arc<dyn RsaKeyTransport>>,
     pub verifier: Arc<dyn SignatureVerifier>,
     pub key_loader: Arc<dyn KeyLoader>,
     pub random: Arc<dyn SecureRandom>,
@@ -86,6 +97,32 @@ impl CryptoProvider {
 
     pub fn group(&self, group: NamedGroup) -> Option<&Arc<dyn KeyExchangeGroup>> {
         self.groups.iter().find(|g| g.group() == group)
+    }
+
+    pub fn cbc(&self, alg: CbcAlgorithm) -> Option<&Arc<dyn Cbc>> {
+        self.cbcs.iter().find(|c| c.algorithm() == alg)
+    }
+
+    /// Whether `group` can be used: a native group, or an RFC 7919 group
+    /// through the finite-field DH backend.
+    pub fn supports_group(&self, group: NamedGroup) -> bool {
+        self.group(group).is_some()
+            || (self.ffdh.is_some() && ffdh::named_ffdhe_params(group).is_some())
+    }
+
+    /// Starts a key exchange in `group`, native first, then RFC 7919 groups
+    /// through [`FiniteFieldDh`].
+    pub fn start_key_exchange(
+        &self,
+        group: NamedGroup,
+    ) -> Result<alloc::boxed::Box<dyn ActiveKeyExchange>, crate::error::CryptoError> {
+        if let Some(g) = self.group(group) {
+            return g.start(self.random.as_ref());
+        }
+        match (&self.ffdh, ffdh::named_ffdhe_params(group)) {
+            (Some(dh), Some(params)) => dh.start(group, params.p, params.g, self.random.as_ref()),
+            _ => Err(crate::error::CryptoError::UnsupportedAlgorithm),
+        }
     }
 }
 

@@ -125,6 +125,20 @@ pub trait SigningKey: Send + Sync {
     /// Signs synchronously: what a worker serving a pending operation calls.
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
 
+    /// RSA keys: PKCS#1 v1.5 decryption of a TLS 1.2 ClientKeyExchange, or
+    /// deferral to the caller like signing. The engine treats every failure
+    /// and every wrong-length result alike (RFC 5246 7.4.7.1), so a backend
+    /// need not hide padding errors itself, only report them.
+    fn start_decrypt(&self, ciphertext: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Ready(self.decrypt(ciphertext))
+    }
+
+    /// Decrypts synchronously; keys that cannot decrypt keep the default.
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let _ = ciphertext;
+        Err(CryptoError::UnsupportedAlgorithm)
+    }
+
     /// The schemes this key offers, best first, among `offered`.
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
         self.key_type()
@@ -176,6 +190,35 @@ pub trait ExternalSigner: Send + Sync {
         scheme: SignatureScheme,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError>;
+
+    /// RSA decryption of a TLS 1.2 ClientKeyExchange for `certificate`'s key
+    /// (Mbed TLS async decrypt). Declines by default.
+    fn start_decrypt(&self, certificate: &CertificateDer<'_>, ciphertext: &[u8]) -> ExternalSign {
+        let _ = (certificate, ciphertext);
+        ExternalSign::Declined
+    }
+
+    /// Decrypts synchronously; what a worker serving a pending request calls.
+    fn decrypt(
+        &self,
+        certificate: &CertificateDer<'static>,
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let _ = (certificate, ciphertext);
+        Err(CryptoError::UnsupportedAlgorithm)
+    }
+}
+
+/// RSA public-key encryption for the client side of RSA key transport.
+pub trait RsaKeyTransport: Send + Sync {
+    /// PKCS#1 v1.5 encryption of `plaintext` under `public_key` (a DER
+    /// RSAPublicKey, as certificates carry it).
+    fn encrypt_pkcs1(
+        &self,
+        public_key: &[u8],
+        plaintext: &[u8],
+        rng: &dyn super::SecureRandom,
+    ) -> Result<Vec<u8>, CryptoError>;
 }
 
 /// Presents an external signer bound to one certificate as a signing key,
@@ -197,5 +240,13 @@ impl SigningKey for ExternalKey {
 
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.signer.sign(&self.certificate, scheme, message)
+    }
+
+    fn start_decrypt(&self, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.signer.decrypt(&self.certificate, ciphertext)
     }
 }

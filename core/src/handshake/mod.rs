@@ -117,11 +117,14 @@ pub(crate) fn tls13_record_keys(
     suite: &SuiteInfo,
     secret: &Secret,
 ) -> Result<Protection, Error> {
+    let algorithm = suite
+        .aead()
+        .ok_or(Error::Internal("TLS 1.3 suite without AEAD"))?;
     let aead = provider
-        .aead(suite.aead)
+        .aead(algorithm)
         .ok_or(Error::Crypto(CryptoError::UnsupportedAlgorithm))?;
     let mut key = [0u8; 32];
-    let key_len = suite.aead.key_len();
+    let key_len = algorithm.key_len();
     let mut iv = [0u8; 12];
     key_schedule::traffic_key_iv(
         hkdf,
@@ -132,7 +135,7 @@ pub(crate) fn tls13_record_keys(
     )?;
     let aead_key = aead.new_key(&key[..key_len]);
     key.zeroize();
-    let keys = Tls13RecordKeys::new(aead_key?, iv, suite.aead.tag_len());
+    let keys = Tls13RecordKeys::new(aead_key?, iv, algorithm.tag_len());
     iv.zeroize();
     Ok(Protection::Tls13(keys))
 }

@@ -62,6 +62,9 @@ pub fn provider_with(
         Arc::new(hash::prf(hash::HMAC_SHA384)),
     ];
     CryptoProvider {
+        cbcs: vec![],
+        ffdh: None,
+        rsa_key_transport: None,
         name: "aws-lc",
         hashes,
         hmacs,

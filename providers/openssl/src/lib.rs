@@ -70,6 +70,9 @@ pub fn provider_with(
         Arc::new(kx::SECP384R1),
     ];
     CryptoProvider {
+        cbcs: vec![],
+        ffdh: None,
+        rsa_key_transport: None,
         name: "openssl",
         hashes,
         hmacs,

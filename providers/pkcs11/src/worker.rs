@@ -174,6 +174,7 @@ fn serve(queue: &Mutex<Receiver<Job>>, counters: &Counters) {
 fn failed(request: &OperationRequest, error: CryptoError) -> OperationResult {
     match request {
         OperationRequest::Sign { .. } => OperationResult::Signature(Err(error)),
+        OperationRequest::Decrypt { .. } => OperationResult::Decrypted(Err(error).into()),
         OperationRequest::VerifyCertificate { .. } => OperationResult::Verification(Err(error)),
         OperationRequest::SealTicket { .. } => OperationResult::SealedTicket(Err(error)),
         OperationRequest::OpenTicket { .. } => OperationResult::OpenedTicket(Err(error)),

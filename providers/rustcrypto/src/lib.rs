@@ -62,6 +62,9 @@ pub fn provider_with(
         Arc::new(hash::prf::<Sha384>()),
     ];
     CryptoProvider {
+        cbcs: vec![],
+        ffdh: None,
+        rsa_key_transport: None,
         name: "rustcrypto",
         hashes,
         hmacs,
