@@ -3,4 +3,5 @@
 pub mod enums;
 pub mod extensions;
 pub mod handshake;
+pub mod handshake12;
 pub mod hello;
