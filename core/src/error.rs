@@ -151,6 +151,13 @@ pub enum ApiMisuse {
     BufferFull,
     /// TLS 1.3 allows only close_notify and user_canceled as warnings.
     WarningAlertNotAllowed,
+    /// An exporter label the protocol reserves, or an oversized context.
+    ReservedExporterLabel,
+    /// The operation needs another protocol version (KeyUpdate is TLS 1.3
+    /// only, renegotiation TLS 1.2 only).
+    WrongProtocolVersion,
+    /// Renegotiation is disabled or the peer lacks secure renegotiation.
+    RenegotiationNotAllowed,
 }
 
 impl Error {

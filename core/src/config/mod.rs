@@ -5,11 +5,16 @@
 
 mod cert;
 mod keylog;
+mod tls12;
 
 pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndKey, SniResolver};
 #[cfg(feature = "std")]
 pub use keylog::KeyLogFile;
 pub use keylog::{key_log_line, KeyLog};
+pub use tls12::{
+    DhParams, ExportedKeys, KeyExport, LegacyRenegotiation, PskCredential, PskResolver,
+    Renegotiation, Tls12Options,
+};
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -35,12 +40,29 @@ impl VersionRange {
         min: ProtocolVersion::TLSv1_3,
         max: ProtocolVersion::TLSv1_3,
     };
+    pub const TLS12_ONLY: Self = Self {
+        min: ProtocolVersion::TLSv1_2,
+        max: ProtocolVersion::TLSv1_2,
+    };
+    /// The default: TLS 1.2 and TLS 1.3.
+    pub const TLS12_AND_13: Self = Self {
+        min: ProtocolVersion::TLSv1_2,
+        max: ProtocolVersion::TLSv1_3,
+    };
+
+    /// Whether `version` lies in the range.
+    pub fn allows(self, version: ProtocolVersion) -> bool {
+        (self.min.0..=self.max.0).contains(&version.0)
+    }
 
     fn validate(self) -> Result<(), Error> {
-        let supported = [ProtocolVersion::TLSv1_3];
-        if !supported.contains(&self.max) || self.min.0 > self.max.0 {
+        let supported = [ProtocolVersion::TLSv1_2, ProtocolVersion::TLSv1_3];
+        if !supported.contains(&self.min)
+            || !supported.contains(&self.max)
+            || self.min.0 > self.max.0
+        {
             return Err(Error::Config(
-                "unsupported protocol version range (this build speaks TLS 1.3)",
+                "unsupported protocol version range (TLS 1.2 and 1.3 are available)",
             ));
         }
         Ok(())
@@ -86,21 +108,21 @@ pub struct CommonConfig {
     /// Records we send before rotating keys with KeyUpdate on our own
     /// (AEAD confidentiality limits, RFC 8446 5.5).
     pub key_update_after_records: u64,
+    /// TLS 1.2 options: EMS, Encrypt-then-MAC, renegotiation, key export.
+    pub tls12: Tls12Options,
 }
 
 impl CommonConfig {
     pub fn new(provider: Arc<CryptoProvider>) -> Self {
         let groups = provider.groups.iter().map(|g| g.group()).collect();
-        let cipher_suites = suites::TLS13_SUITES
-            .iter()
-            .filter(|s| s.aead().is_some_and(|a| provider.aead(a).is_some()))
-            .filter(|s| provider.hkdf(s.hash).is_some())
+        let cipher_suites = suites::all()
+            .filter(|s| s.default_enabled && suite_available(&provider, s))
             .map(|s| s.suite)
             .collect();
         let cert_verifier = Arc::new(WebPkiCertVerifier::new(provider.verifier.clone()));
         Self {
             provider,
-            versions: VersionRange::TLS13_ONLY,
+            versions: VersionRange::TLS12_AND_13,
             cipher_suites,
             groups,
             signature_schemes: default_signature_schemes(),
@@ -115,28 +137,44 @@ impl CommonConfig {
             record_padding_granularity: 1,
             max_early_send_buffer: 64 * 1024,
             key_update_after_records: 1 << 23,
+            tls12: Tls12Options::default(),
         }
     }
 
-    /// Suites both configured and implemented by the provider, in order.
+    /// Suites configured, within the version range and implemented by the
+    /// provider, in order.
     pub(crate) fn usable_suites(&self) -> Vec<&'static SuiteInfo> {
         self.cipher_suites
             .iter()
             .filter_map(|s| suites::by_id(*s))
-            .filter(|s| s.version == ProtocolVersion::TLSv1_3)
-            .filter(|s| {
-                s.aead().is_some_and(|a| self.provider.aead(a).is_some())
-                    && self.provider.hkdf(s.hash).is_some()
-                    && self.provider.hash(s.hash).is_some()
-            })
+            .filter(|s| self.versions.allows(s.version))
+            .filter(|s| suite_available(&self.provider, s))
             .collect()
     }
 
+    /// TLS 1.3 suites among the usable ones.
+    pub(crate) fn usable_tls13_suites(&self) -> Vec<&'static SuiteInfo> {
+        let mut suites = self.usable_suites();
+        suites.retain(|s| s.is_tls13());
+        suites
+    }
+
+    /// Elliptic-curve groups usable for TLS 1.3 key shares and ECDHE.
     pub(crate) fn usable_groups(&self) -> Vec<NamedGroup> {
         self.groups
             .iter()
             .copied()
             .filter(|g| self.provider.group(*g).is_some())
+            .collect()
+    }
+
+    /// Every configured group the provider implements, RFC 7919 groups
+    /// through finite-field DH included.
+    pub(crate) fn usable_groups_with_ffdhe(&self) -> Vec<NamedGroup> {
+        self.groups
+            .iter()
+            .copied()
+            .filter(|g| self.provider.supports_group(*g))
             .collect()
     }
 
@@ -173,6 +211,26 @@ impl CommonConfig {
     }
 }
 
+/// Whether the provider has every primitive `suite` needs.
+fn suite_available(provider: &CryptoProvider, suite: &SuiteInfo) -> bool {
+    use crate::suites::{Bulk, KeyExchange};
+    let bulk = match suite.bulk {
+        Bulk::Aead(a) => provider.aead(a).is_some(),
+        Bulk::Cbc { cipher, mac } => provider.cbc(cipher).is_some() && provider.hmac(mac).is_some(),
+    };
+    let hash = provider.hash(suite.hash).is_some();
+    let kdf = if suite.is_tls13() {
+        provider.hkdf(suite.hash).is_some()
+    } else {
+        provider.prf(suite.hash).is_some() && provider.hmac(suite.hash).is_some()
+    };
+    let kx = match suite.kx {
+        KeyExchange::DheRsa | KeyExchange::DhePsk => provider.ffdh.is_some(),
+        _ => true,
+    };
+    bulk && hash && kdf && kx
+}
+
 /// Signature schemes accepted by default, best first.
 pub fn default_signature_schemes() -> Vec<SignatureScheme> {
     alloc::vec![
@@ -204,6 +262,18 @@ pub struct ClientConfig {
     pub key_shares: usize,
     /// Ask servers for session tickets (they arrive as `Event::NewSession`).
     pub resumption: bool,
+    /// Our PSK for PSK suites (Mbed TLS conf_psk); PSK suites are offered
+    /// only when set.
+    pub psk: Option<PskCredential>,
+    /// Send TLS_FALLBACK_SCSV (RFC 7507): set only when retrying with a
+    /// lower maximum version after a failed connection.
+    pub fallback_scsv: bool,
+    /// Smallest DHE prime accepted from a server, in bits (Mbed TLS
+    /// conf_dhm_min_bitlen).
+    pub min_dh_bits: usize,
+    /// Ask TLS 1.2 servers for smaller records (RFC 6066 max_fragment_length:
+    /// 512, 1024, 2048 or 4096).
+    pub request_max_fragment_length: Option<u16>,
 }
 
 impl ClientConfig {
@@ -215,6 +285,10 @@ impl ClientConfig {
             middlebox_compat: true,
             key_shares: 1,
             resumption: true,
+            psk: None,
+            fallback_scsv: false,
+            min_dh_bits: 2048,
+            request_max_fragment_length: None,
         }
     }
 }
@@ -237,6 +311,15 @@ pub struct ServerConfig {
     pub ticketer: Option<Arc<dyn TicketSealer>>,
     /// NewSessionTickets sent after each full handshake.
     pub tickets_per_handshake: u8,
+    /// PSK suites: finds the key for the client's identity (Mbed TLS
+    /// conf_psk / conf_psk_cb). PSK suites are chosen only when set.
+    pub psk_resolver: Option<Arc<dyn PskResolver>>,
+    /// Identity hint sent in PSK ServerKeyExchange messages.
+    pub psk_identity_hint: Option<Vec<u8>>,
+    /// DHE group when the client names no shared RFC 7919 group.
+    pub dh_params: DhParams,
+    /// TLS 1.2 session-ID resumption cache; `None` issues no session ids.
+    pub session_cache: Option<Arc<dyn crate::session::SessionCache>>,
 }
 
 impl ServerConfig {
@@ -253,6 +336,10 @@ impl ServerConfig {
             prefer_server_suite_order: true,
             ticketer: None,
             tickets_per_handshake: 1,
+            psk_resolver: None,
+            psk_identity_hint: None,
+            dh_params: DhParams::Named(NamedGroup::FFDHE2048),
+            session_cache: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod client13;
 pub mod key_schedule;
 pub(crate) mod server13;
+pub(crate) mod tls12;
 pub(crate) mod traffic13;
 pub mod transcript;
 

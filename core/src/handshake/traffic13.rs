@@ -323,6 +323,8 @@ impl Traffic13 {
                     suite: self.suite.suite,
                     secret: Zeroizing::new(psk.as_ref().to_vec()),
                     ticket: ticket.ticket,
+                    session_id: Vec::new(),
+                    extended_master_secret: false,
                     ticket_age_add: ticket.age_add,
                     lifetime_secs: ticket.lifetime_secs,
                     received_at: self

@@ -4,7 +4,9 @@
 //! place in the receive buffer, so the application-data path neither copies
 //! ciphertext nor allocates per record.
 
+mod tls12_pending;
 mod tls13;
+pub(crate) use tls12_pending::{tls12_key_block_len, tls12_protections};
 
 pub(crate) use tls13::Tls13RecordKeys;
 

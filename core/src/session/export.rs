@@ -19,7 +19,8 @@ use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::suites;
 
 const MAGIC: &[u8; 3] = b"ETS";
-const FORMAT: u8 = 1;
+/// Format 2 added the TLS 1.2 session id and extended-master-secret flag.
+const FORMAT: u8 = 2;
 
 impl Session {
     /// Serializes the session (versioned, checksummed).
@@ -41,6 +42,8 @@ impl Session {
             self.server_name.as_deref().unwrap_or("").as_bytes(),
         );
         put_vec_u8(&mut out, self.alpn.as_deref().unwrap_or(&[]));
+        put_vec_u8(&mut out, &self.session_id);
+        out.put_u8(self.extended_master_secret as u8);
         let crc = crc32(&out);
         out.put_u32(crc);
         out
@@ -57,12 +60,17 @@ impl Session {
             return Err(InvalidMessage::IllegalValue("session checksum"));
         }
         let mut r = Reader::new(body);
-        if r.take(3)? != MAGIC || r.u8()? != FORMAT {
+        if r.take(3)? != MAGIC {
             return Err(InvalidMessage::IllegalValue("not an embertls session"));
+        }
+        let format = r.u8()?;
+        if format != 1 && format != FORMAT {
+            return Err(InvalidMessage::IllegalValue("unknown session format"));
         }
         let version = ProtocolVersion(r.u16()?);
         let suite = CipherSuite(r.u16()?);
-        if version != ProtocolVersion::TLSv1_3 || suites::by_id(suite).is_none() {
+        let suite_matches = suites::by_id(suite).is_some_and(|s| s.version == version);
+        if format == 1 && version != ProtocolVersion::TLSv1_3 || !suite_matches {
             return Err(InvalidMessage::IllegalValue("session version or suite"));
         }
         let secret = Zeroizing::new(r.vec_u8()?.to_vec());
@@ -72,9 +80,24 @@ impl Session {
         let received_at = UnixTime(u64::from(r.u32()?) << 32 | u64::from(r.u32()?));
         let name = r.vec_u16()?;
         let alpn = r.vec_u8()?;
+        let (session_id, extended_master_secret) = if format == 1 {
+            (Vec::new(), false)
+        } else {
+            let id = r.vec_u8()?.to_vec();
+            let ems = match r.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(InvalidMessage::IllegalValue("session EMS flag")),
+            };
+            (id, ems)
+        };
         r.expect_empty()?;
-        if secret.is_empty() || ticket.is_empty() {
+        let tls12 = version == ProtocolVersion::TLSv1_2;
+        if secret.is_empty() || (ticket.is_empty() && (!tls12 || session_id.is_empty())) {
             return Err(InvalidMessage::EmptyVector);
+        }
+        if session_id.len() > 32 || (tls12 && secret.len() != 48) {
+            return Err(InvalidMessage::IllegalValue("session id or master secret length"));
         }
         let server_name = match name {
             [] => None,
@@ -93,6 +116,8 @@ impl Session {
             received_at,
             server_name,
             alpn: (!alpn.is_empty()).then(|| alpn.to_vec()),
+            session_id,
+            extended_master_secret,
         })
     }
 }
@@ -121,6 +146,8 @@ mod tests {
             suite: CipherSuite::TLS_CHACHA20_POLY1305_SHA256,
             secret: Zeroizing::new(vec![9; 32]),
             ticket: vec![1, 2, 3, 4],
+            session_id: vec![],
+            extended_master_secret: false,
             ticket_age_add: 77,
             lifetime_secs: 3600,
             received_at: UnixTime(1_800_000_000),
@@ -157,9 +184,28 @@ mod tests {
         assert!(Session::from_bytes(b"not a session at all").is_err());
         // A future format version is refused even with a valid checksum.
         let mut future = bytes[..bytes.len() - 4].to_vec();
-        future[3] = 2;
+        future[3] = FORMAT + 1;
         let crc = crc32(&future);
         future.extend_from_slice(&crc.to_be_bytes());
         assert!(Session::from_bytes(&future).is_err());
+    }
+
+    #[test]
+    fn tls12_session_by_id_round_trips() {
+        let mut s = sample();
+        s.version = ProtocolVersion::TLSv1_2;
+        s.suite = CipherSuite(0xc02f);
+        s.secret = Zeroizing::new(vec![4; 48]);
+        s.ticket.clear();
+        s.session_id = vec![8; 32];
+        s.extended_master_secret = true;
+        let bytes = s.to_bytes();
+        let back = Session::from_bytes(&bytes).unwrap();
+        assert_eq!(back.session_id(), &[8; 32]);
+        assert!(back.extended_master_secret);
+        assert!(!back.has_ticket());
+        // A TLS 1.2 session naming a TLS 1.3 suite is foreign.
+        s.suite = CipherSuite::TLS_AES_128_GCM_SHA256;
+        assert!(Session::from_bytes(&s.to_bytes()).is_err());
     }
 }

@@ -8,10 +8,14 @@
 //! [`Event::NewSession`](crate::Event::NewSession) and offers it again with
 //! `Connection::client_with_session`.
 
+mod cache;
 mod export;
 #[cfg(feature = "std")]
 mod ticketer;
 
+#[cfg(feature = "std")]
+pub use cache::LruSessionCache;
+pub use cache::SessionCache;
 #[cfg(feature = "std")]
 pub use ticketer::RotatingTicketer;
 
@@ -34,9 +38,16 @@ pub(crate) const PSK_DHE_KE: u8 = 1;
 pub struct Session {
     pub(crate) version: ProtocolVersion,
     pub(crate) suite: CipherSuite,
-    /// TLS 1.3: the resumption PSK derived for this ticket.
+    /// TLS 1.3: the resumption PSK derived for this ticket; TLS 1.2: the
+    /// master secret.
     pub(crate) secret: Zeroizing<Vec<u8>>,
+    /// The ticket (TLS 1.3, or RFC 5077 for TLS 1.2); may be empty for a
+    /// TLS 1.2 session resumable by id only.
     pub(crate) ticket: Vec<u8>,
+    /// TLS 1.2 session id (empty when the server keeps no cache).
+    pub(crate) session_id: Vec<u8>,
+    /// TLS 1.2: the session used the extended master secret (RFC 7627).
+    pub(crate) extended_master_secret: bool,
     pub(crate) ticket_age_add: u32,
     pub(crate) lifetime_secs: u32,
     /// Wall-clock time the ticket arrived.
@@ -61,6 +72,16 @@ impl Session {
     /// The ALPN protocol the session was negotiated with.
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.alpn.as_deref()
+    }
+
+    /// TLS 1.2 session id (Mbed TLS `session->id`); empty for TLS 1.3.
+    pub fn session_id(&self) -> &[u8] {
+        &self.session_id
+    }
+
+    /// Whether the session carries a ticket.
+    pub fn has_ticket(&self) -> bool {
+        !self.ticket.is_empty()
     }
 
     pub fn lifetime_secs(&self) -> u32 {
@@ -195,6 +216,8 @@ mod tests {
             suite: CipherSuite::TLS_AES_128_GCM_SHA256,
             secret: Zeroizing::new(vec![1; 32]),
             ticket: vec![2; 10],
+            session_id: vec![],
+            extended_master_secret: false,
             ticket_age_add: 5,
             lifetime_secs: 100,
             received_at: UnixTime(1000),
