@@ -94,6 +94,22 @@ pub enum PeerMisbehaved {
     ExcessiveDataWhilePaused,
     BadPskBinder,
     SelectedUnofferedPsk,
+    /// TLS_FALLBACK_SCSV from a client that could have used a higher version.
+    InappropriateFallback,
+    /// The peer kept sending data long after we asked it to renegotiate.
+    RenegotiationIgnored,
+    /// renegotiation_info does not match the previous handshake (RFC 5746).
+    BadRenegotiationInfo,
+    /// A peer without secure renegotiation, refused by policy.
+    InsecureRenegotiation,
+    /// The peer's RSA key-exchange or DH value is unusable.
+    InvalidKeyExchange,
+    /// The extended master secret changed between a session and its resumption.
+    ExtendedMasterSecretMismatch,
+    /// A renegotiation the policy forbids.
+    UnexpectedRenegotiation,
+    /// The client named a PSK identity we do not know.
+    UnknownPskIdentity,
 }
 
 /// The peer offered nothing we can use.
@@ -190,6 +206,15 @@ impl Error {
                 | PeerMisbehaved::SecondHelloRetryRequest
                 | PeerMisbehaved::ExcessiveDataWhilePaused => A::UnexpectedMessage,
                 PeerMisbehaved::UnsolicitedExtension => A::UnsupportedExtension,
+                PeerMisbehaved::InappropriateFallback => A::InappropriateFallback,
+                PeerMisbehaved::RenegotiationIgnored | PeerMisbehaved::UnexpectedRenegotiation => {
+                    A::NoRenegotiation
+                }
+                PeerMisbehaved::BadRenegotiationInfo
+                | PeerMisbehaved::InsecureRenegotiation
+                | PeerMisbehaved::ExtendedMasterSecretMismatch => A::HandshakeFailure,
+                PeerMisbehaved::UnknownPskIdentity => A::UnknownPskIdentity,
+                PeerMisbehaved::InvalidKeyExchange => A::IllegalParameter,
                 PeerMisbehaved::MissingKeyShare => A::MissingExtension,
                 PeerMisbehaved::EmptyCertificateChain => A::DecodeError,
                 _ => A::IllegalParameter,

@@ -92,7 +92,10 @@ impl PskResolver for PskCredential {
 pub enum DhParams {
     Named(NamedGroup),
     /// Big-endian prime and generator.
-    Custom { p: Vec<u8>, g: Vec<u8> },
+    Custom {
+        p: Vec<u8>,
+        g: Vec<u8>,
+    },
 }
 
 /// Options only TLS 1.2 uses; `CommonConfig::tls12`.

@@ -16,8 +16,11 @@ use rustls_pki_types::CertificateDer;
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerMisbehaved};
+use crate::handshake::client12::Client12State;
 use crate::handshake::client13::ClientState;
+use crate::handshake::server12::Server12State;
 use crate::handshake::server13::ServerState;
+use crate::handshake::traffic12::{Side12, Traffic12};
 use crate::handshake::traffic13::Traffic13;
 use crate::handshake::{client13, server13, Context, Negotiated, OperationSlot};
 use crate::msgs::enums::{
@@ -95,6 +98,9 @@ pub(crate) enum State {
     Client(ClientState),
     Server(ServerState),
     Traffic(Box<Traffic13>),
+    Client12(Client12State),
+    Server12(Server12State),
+    Traffic12(Box<Traffic12>),
 }
 
 use alloc::boxed::Box;
@@ -105,7 +111,14 @@ impl State {
             State::Client(s) => s.name(),
             State::Server(s) => s.name(),
             State::Traffic(_) => "traffic",
+            State::Client12(s) => s.name(),
+            State::Server12(s) => s.name(),
+            State::Traffic12(t) => t.name(),
         }
+    }
+
+    fn is_traffic(&self) -> bool {
+        matches!(self, State::Traffic(_) | State::Traffic12(_))
     }
 }
 
@@ -404,11 +417,63 @@ impl Connection {
                 self.state = Some(State::Traffic(t));
                 result
             }
+            Some(State::Traffic12(t)) => {
+                self.state = Some(State::Traffic12(t));
+                Err(ApiMisuse::WrongProtocolVersion.into())
+            }
             other => {
                 self.state = other;
                 Err(ApiMisuse::HandshakeNotComplete.into())
             }
         }
+    }
+
+    /// Starts a TLS 1.2 renegotiation (Mbed TLS ssl_renegotiate): a client
+    /// sends a new ClientHello, a server a HelloRequest. Application data
+    /// keeps flowing meanwhile. Needs renegotiation enabled in the
+    /// configuration and a peer with secure renegotiation (RFC 5746).
+    pub fn renegotiate(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.start_renegotiation();
+        self.settle(result)
+    }
+
+    fn start_renegotiation(&mut self) -> Result<(), Error> {
+        let traffic = match self.state.take() {
+            Some(State::Traffic12(t)) => t,
+            Some(State::Traffic(t)) => {
+                self.state = Some(State::Traffic(t));
+                return Err(ApiMisuse::WrongProtocolVersion.into());
+            }
+            other => {
+                self.state = other;
+                return Err(ApiMisuse::HandshakeNotComplete.into());
+            }
+        };
+        if !traffic.renegotiation_allowed() {
+            self.state = Some(State::Traffic12(traffic));
+            return Err(ApiMisuse::RenegotiationNotAllowed.into());
+        }
+        let next = match traffic.side {
+            Side12::Client { .. } => {
+                let mut cx = context!(self);
+                crate::handshake::client12::start_renegotiation(&mut cx, *traffic)?
+            }
+            Side12::Server { .. } => {
+                let mut traffic = traffic;
+                self.record.write(
+                    &mut self.tx,
+                    ContentType::Handshake,
+                    &[crate::msgs::enums::HandshakeType::HelloRequest.0, 0, 0, 0],
+                )?;
+                traffic.records_since_request = Some(0);
+                State::Traffic12(traffic)
+            }
+        };
+        self.state = Some(next);
+        Ok(())
     }
 
     /// Sends close_notify. Further `send` calls fail; received data is still
@@ -473,6 +538,9 @@ impl Connection {
                 State::Client(s) => s.resume(&mut cx, result),
                 State::Server(s) => s.resume(&mut cx, result),
                 State::Traffic(t) => t.resume(&mut cx, result).map(State::Traffic),
+                State::Client12(s) => s.resume(&mut cx, result),
+                State::Server12(s) => s.resume(&mut cx, result),
+                State::Traffic12(t) => t.resume(&mut cx, result).map(State::Traffic12),
             }
         }?;
         self.enter(next)
@@ -504,7 +572,7 @@ impl Connection {
     }
 
     fn enter(&mut self, next: State) -> Result<(), Error> {
-        let now_traffic = matches!(next, State::Traffic(_));
+        let now_traffic = next.is_traffic();
         self.state = Some(next);
         if now_traffic && !self.handshake_complete {
             self.handshake_complete = true;
@@ -539,12 +607,19 @@ impl Connection {
         }
     }
 
+    fn is_tls12(&self) -> bool {
+        self.negotiated.version == Some(ProtocolVersion::TLSv1_2)
+    }
+
     fn process_record(
         &mut self,
         header: &RecordHeader,
         record: &mut BytesMut,
     ) -> Result<(), Error> {
         let protected = self.record.is_read_protected();
+        if self.is_tls12() {
+            return self.process_record12(header, record);
+        }
         // Unprotected records allowed while reading protected ones: the
         // compatibility ChangeCipherSpec, and alerts during the handshake.
         if protected && header.content_type != ContentType::ApplicationData {
@@ -596,6 +671,65 @@ impl Connection {
         }
     }
 
+    /// TLS 1.2 records carry their real content type, protected or not.
+    fn process_record12(
+        &mut self,
+        header: &RecordHeader,
+        record: &mut BytesMut,
+    ) -> Result<(), Error> {
+        let (content_type, range) = self.record.open(header, record)?;
+        if range.is_empty() && content_type != ContentType::ApplicationData {
+            return Err(InvalidMessage::EmptyRecord.into());
+        }
+        match content_type {
+            ContentType::Handshake => {
+                self.empty_records = 0;
+                self.joiner.push(&record[range])
+            }
+            ContentType::ApplicationData => {
+                if !self.application_keys_ready || !self.record.is_read_protected() {
+                    return Err(self.unexpected(content_type));
+                }
+                if range.is_empty() {
+                    self.empty_records += 1;
+                    if self.empty_records > MAX_EMPTY_RECORDS {
+                        return Err(PeerMisbehaved::TooManyEmptyRecords.into());
+                    }
+                    return Ok(());
+                }
+                self.empty_records = 0;
+                if let Some(State::Traffic12(t)) = &mut self.state {
+                    t.note_application_data()?;
+                }
+                let mut data = core::mem::take(record);
+                let _ = data.split_to(range.start);
+                data.truncate(range.len());
+                self.events.push_back(Event::Data(data.freeze()));
+                Ok(())
+            }
+            ContentType::Alert => self.handle_alert(&record[range]),
+            ContentType::ChangeCipherSpec => {
+                if &record[range] != [1] || self.joiner.has_partial() {
+                    return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
+                }
+                let state = self.state.take().ok_or(Error::Closed)?;
+                let next = {
+                    let mut cx = context!(self);
+                    match state {
+                        State::Client12(s) => s.handle_change_cipher_spec(&mut cx)?,
+                        State::Server12(s) => s.handle_change_cipher_spec(&mut cx)?,
+                        other => {
+                            self.state = Some(other);
+                            return Err(self.unexpected(ContentType::ChangeCipherSpec));
+                        }
+                    }
+                };
+                self.enter(next)
+            }
+            other => Err(self.unexpected(other)),
+        }
+    }
+
     fn unexpected(&self, content_type: ContentType) -> Error {
         Error::UnexpectedMessage {
             state: self.state.as_ref().map(State::name).unwrap_or("closed"),
@@ -631,8 +765,10 @@ impl Connection {
             self.events.push_back(Event::PeerClosed);
             return Ok(());
         }
-        // TLS 1.3: every alert but close_notify and user_canceled is fatal.
-        if description == AlertDescription::UserCanceled && level == AlertLevel::Warning {
+        // TLS 1.3: every alert but close_notify and user_canceled is fatal;
+        // TLS 1.2 warnings (no_renegotiation, say) are not.
+        let survivable = description == AlertDescription::UserCanceled || self.is_tls12();
+        if survivable && level == AlertLevel::Warning {
             self.warning_alerts += 1;
             if self.warning_alerts > MAX_WARNING_ALERTS {
                 return Err(PeerMisbehaved::TooManyWarningAlerts.into());
@@ -661,6 +797,9 @@ impl Connection {
                 State::Client(s) => s.handle(&mut cx, msg)?,
                 State::Server(s) => s.handle(&mut cx, msg)?,
                 State::Traffic(t) => State::Traffic(t.handle(&mut cx, msg)?),
+                State::Client12(s) => s.handle(&mut cx, msg)?,
+                State::Server12(s) => s.handle(&mut cx, msg)?,
+                State::Traffic12(t) => t.handle(&mut cx, msg)?,
             };
             self.joiner.discard_taken();
             if self.record.read_epoch != read_epoch && self.joiner.has_partial() {
@@ -774,6 +913,13 @@ impl Connection {
     ) -> Result<(), Error> {
         match &self.state {
             Some(State::Traffic(t)) => t.export_keying_material(out, label, context),
+            Some(State::Traffic12(t)) => t.established.export_keying_material(
+                &t.side.common().provider,
+                &self.negotiated.client_random,
+                out,
+                label,
+                context,
+            ),
             _ => Err(ApiMisuse::HandshakeNotComplete.into()),
         }
     }

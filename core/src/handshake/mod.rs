@@ -1,10 +1,13 @@
 //! Handshake state machines and what they share: the context they act
 //! through, the transcript and the key schedule.
 
+pub(crate) mod client12;
 pub(crate) mod client13;
 pub mod key_schedule;
+pub(crate) mod server12;
 pub(crate) mod server13;
 pub(crate) mod tls12;
+pub(crate) mod traffic12;
 pub(crate) mod traffic13;
 pub mod transcript;
 

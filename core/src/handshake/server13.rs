@@ -276,8 +276,22 @@ impl ExpectClientHello {
             .supported_versions
             .as_deref()
             .unwrap_or(&[]);
-        if !versions.contains(&ProtocolVersion::TLSv1_3) {
-            return Err(PeerIncompatible::NoCommonVersion.into());
+        let ours = common.versions;
+        if !versions.contains(&ProtocolVersion::TLSv1_3) || !ours.allows(ProtocolVersion::TLSv1_3) {
+            let client_speaks_12 = versions.contains(&ProtocolVersion::TLSv1_2)
+                || (versions.is_empty() && hello.legacy_version.0 >= ProtocolVersion::TLSv1_2.0);
+            if self.retry.is_some() || !client_speaks_12 || !ours.allows(ProtocolVersion::TLSv1_2) {
+                return Err(PeerIncompatible::NoCommonVersion.into());
+            }
+            // RFC 7507: a client retrying below its best version while we
+            // support better is being downgraded.
+            let fallback = hello
+                .cipher_suites
+                .contains(&crate::msgs::enums::CipherSuite::TLS_FALLBACK_SCSV);
+            if fallback && ours.allows(ProtocolVersion::TLSv1_3) {
+                return Err(PeerMisbehaved::InappropriateFallback.into());
+            }
+            return super::server12::handle_client_hello(config, cx, hello, encoded, opened);
         }
         if hello.compression_methods != [0] {
             return Err(

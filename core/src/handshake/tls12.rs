@@ -71,10 +71,7 @@ pub(crate) fn psk_premaster(other_secret: Option<&[u8]>, psk: &[u8]) -> Zeroizin
 
 /// A DH shared secret without leading zero bytes (RFC 5246 8.1.2).
 pub(crate) fn strip_leading_zeros(secret: &[u8]) -> &[u8] {
-    let first = secret
-        .iter()
-        .position(|b| *b != 0)
-        .unwrap_or(secret.len());
+    let first = secret.iter().position(|b| *b != 0).unwrap_or(secret.len());
     &secret[first..]
 }
 
@@ -219,9 +216,9 @@ pub fn tls12_prf(
     seed: &[u8],
     out: &mut [u8],
 ) -> Result<(), Error> {
-    let prf = provider
-        .prf(hash)
-        .ok_or(Error::Crypto(crate::error::CryptoError::UnsupportedAlgorithm))?;
+    let prf = provider.prf(hash).ok_or(Error::Crypto(
+        crate::error::CryptoError::UnsupportedAlgorithm,
+    ))?;
     prf.prf(secret, label, seed, out);
     Ok(())
 }
@@ -388,8 +385,9 @@ mod tests {
         export_keying_material(&prf, &[3; 48], &r, &r, &mut c, b"EXPORTER-x", Some(b"c")).unwrap();
         assert_ne!(a, b, "no context differs from an empty context");
         assert_ne!(b, c);
-        assert!(export_keying_material(&prf, &[3; 48], &r, &r, &mut a, b"key expansion", None)
-            .is_err());
+        assert!(
+            export_keying_material(&prf, &[3; 48], &r, &r, &mut a, b"key expansion", None).is_err()
+        );
     }
 
     #[test]

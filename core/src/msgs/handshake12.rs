@@ -54,15 +54,24 @@ impl Certificate12 {
 pub enum KxParams {
     /// No key agreement (PSK, RSA_PSK's ServerKeyExchange carries only a hint).
     None,
-    Ecdhe { group: NamedGroup, public: Vec<u8> },
-    Dhe { p: Vec<u8>, g: Vec<u8>, public: Vec<u8> },
+    Ecdhe {
+        group: NamedGroup,
+        public: Vec<u8>,
+    },
+    Dhe {
+        p: Vec<u8>,
+        g: Vec<u8>,
+        public: Vec<u8>,
+    },
 }
 
 impl KxParams {
     fn read(r: &mut Reader<'_>, kx: KeyExchange) -> Result<Self, InvalidMessage> {
         if kx.uses_ecdhe() {
             if r.u8()? != NAMED_CURVE {
-                return Err(InvalidMessage::IllegalValue("ECParameters not a named curve"));
+                return Err(InvalidMessage::IllegalValue(
+                    "ECParameters not a named curve",
+                ));
             }
             let group = NamedGroup(r.u16()?);
             let public = r.vec_u8()?;
@@ -205,7 +214,9 @@ impl ClientKeyExchange {
             KeyExchange::EcdheEcdsa | KeyExchange::EcdheRsa | KeyExchange::EcdhePsk => {
                 ClientExchange::Ecdh(non_empty(r.vec_u8()?)?)
             }
-            KeyExchange::DheRsa | KeyExchange::DhePsk => ClientExchange::Dh(non_empty(r.vec_u16()?)?),
+            KeyExchange::DheRsa | KeyExchange::DhePsk => {
+                ClientExchange::Dh(non_empty(r.vec_u16()?)?)
+            }
             KeyExchange::Rsa | KeyExchange::RsaPsk => ClientExchange::Rsa(non_empty(r.vec_u16()?)?),
             KeyExchange::Psk | KeyExchange::Tls13 => ClientExchange::None,
         };
@@ -371,7 +382,12 @@ mod tests {
             (KeyExchange::EcdheEcdsa, None, ecdhe.clone(), sig.clone()),
             (KeyExchange::EcdheRsa, None, ecdhe.clone(), sig.clone()),
             (KeyExchange::DheRsa, None, dhe.clone(), sig.clone()),
-            (KeyExchange::Psk, Some(b"hint".to_vec()), KxParams::None, None),
+            (
+                KeyExchange::Psk,
+                Some(b"hint".to_vec()),
+                KxParams::None,
+                None,
+            ),
             (KeyExchange::RsaPsk, Some(vec![]), KxParams::None, None),
             (KeyExchange::DhePsk, Some(b"h".to_vec()), dhe, None),
             (KeyExchange::EcdhePsk, Some(vec![]), ecdhe, None),
@@ -396,13 +412,29 @@ mod tests {
     #[test]
     fn client_key_exchange_round_trips_for_every_kind() {
         let cases = [
-            (KeyExchange::EcdheRsa, None, ClientExchange::Ecdh(vec![4; 65])),
+            (
+                KeyExchange::EcdheRsa,
+                None,
+                ClientExchange::Ecdh(vec![4; 65]),
+            ),
             (KeyExchange::DheRsa, None, ClientExchange::Dh(vec![3; 256])),
             (KeyExchange::Rsa, None, ClientExchange::Rsa(vec![1; 256])),
             (KeyExchange::Psk, Some(b"id".to_vec()), ClientExchange::None),
-            (KeyExchange::RsaPsk, Some(b"id".to_vec()), ClientExchange::Rsa(vec![1; 128])),
-            (KeyExchange::DhePsk, Some(b"id".to_vec()), ClientExchange::Dh(vec![3; 256])),
-            (KeyExchange::EcdhePsk, Some(vec![]), ClientExchange::Ecdh(vec![4; 32])),
+            (
+                KeyExchange::RsaPsk,
+                Some(b"id".to_vec()),
+                ClientExchange::Rsa(vec![1; 128]),
+            ),
+            (
+                KeyExchange::DhePsk,
+                Some(b"id".to_vec()),
+                ClientExchange::Dh(vec![3; 256]),
+            ),
+            (
+                KeyExchange::EcdhePsk,
+                Some(vec![]),
+                ClientExchange::Ecdh(vec![4; 32]),
+            ),
         ];
         for (kx, psk_identity, exchange) in cases {
             let cke = ClientKeyExchange {

@@ -1,9 +1,9 @@
 //! Placeholder until TLS 1.2 record protection lands.
+use super::Protection;
 use crate::crypto::CryptoProvider;
 use crate::error::Error;
 use crate::msgs::enums::ProtocolVersion;
 use crate::suites::SuiteInfo;
-use super::Protection;
 
 pub(crate) fn tls12_key_block_len(_suite: &SuiteInfo) -> usize {
     0

@@ -97,7 +97,9 @@ impl Session {
             return Err(InvalidMessage::EmptyVector);
         }
         if session_id.len() > 32 || (tls12 && secret.len() != 48) {
-            return Err(InvalidMessage::IllegalValue("session id or master secret length"));
+            return Err(InvalidMessage::IllegalValue(
+                "session id or master secret length",
+            ));
         }
         let server_name = match name {
             [] => None,
