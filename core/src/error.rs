@@ -125,6 +125,8 @@ pub enum PeerIncompatible {
     /// A required client certificate was not sent.
     NoClientCertificate,
     MissingExtension(&'static str),
+    /// The server's DH prime is shorter than `min_dh_bits`.
+    WeakDhParameters,
 }
 
 /// Why a certificate chain was refused.
@@ -225,6 +227,7 @@ impl Error {
                 PeerIncompatible::NoCertificateForName => A::UnrecognizedName,
                 PeerIncompatible::NoClientCertificate => A::CertificateRequired,
                 PeerIncompatible::MissingExtension(_) => A::MissingExtension,
+                PeerIncompatible::WeakDhParameters => A::InsufficientSecurity,
                 _ => A::HandshakeFailure,
             },
             Error::InvalidCertificate(c) => match c {

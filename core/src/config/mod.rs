@@ -152,13 +152,6 @@ impl CommonConfig {
             .collect()
     }
 
-    /// TLS 1.3 suites among the usable ones.
-    pub(crate) fn usable_tls13_suites(&self) -> Vec<&'static SuiteInfo> {
-        let mut suites = self.usable_suites();
-        suites.retain(|s| s.is_tls13());
-        suites
-    }
-
     /// Elliptic-curve groups usable for TLS 1.3 key shares and ECDHE.
     pub(crate) fn usable_groups(&self) -> Vec<NamedGroup> {
         self.groups

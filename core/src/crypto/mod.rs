@@ -34,6 +34,7 @@ pub use self::sign::{
     SignatureVerifier, SigningKey,
 };
 pub use self::ticket::TicketSealer;
+pub use crate::handshake::tls12::tls12_prf;
 
 use crate::msgs::enums::{HashAlgorithm, NamedGroup};
 

@@ -87,6 +87,24 @@ impl KeyType {
     }
 }
 
+impl KeyType {
+    /// Signature schemes a key of this type can make in TLS 1.2
+    /// (ServerKeyExchange, CertificateVerify), best first.
+    pub fn tls12_schemes(self) -> &'static [SignatureScheme] {
+        match self {
+            KeyType::Rsa => &[
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+                SignatureScheme::RSA_PSS_RSAE_SHA384,
+                SignatureScheme::RSA_PSS_RSAE_SHA512,
+                SignatureScheme::RSA_PKCS1_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA384,
+                SignatureScheme::RSA_PKCS1_SHA512,
+            ],
+            other => other.tls13_schemes(),
+        }
+    }
+}
+
 /// Verifies signatures with public keys taken from certificates.
 pub trait SignatureVerifier: Send + Sync {
     /// Whether `verify` handles `alg`.

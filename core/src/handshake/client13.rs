@@ -46,6 +46,8 @@ pub(crate) struct ExpectServerHello {
     retried_suite: Option<&'static SuiteInfo>,
     /// The session offered for resumption, if any.
     offered_session: Option<Session>,
+    /// A TLS 1.2 session offered by id or ticket, if any.
+    offered_session12: Option<Session>,
     sent_ccs: bool,
 }
 
@@ -177,9 +179,12 @@ pub(crate) fn start(
 ) -> Result<ClientState, Error> {
     config.common.validate()?;
     let provider = config.common.provider.clone();
+    let versions = config.common.versions;
+    let offer13 = versions.allows(ProtocolVersion::TLSv1_3);
+    let offer12 = versions.allows(ProtocolVersion::TLSv1_2);
     let mut random = [0u8; 32];
     provider.random.fill(&mut random)?;
-    let session_id = if config.middlebox_compat {
+    let session_id = if config.middlebox_compat && offer13 {
         let mut id = [0u8; 32];
         provider.random.fill(&mut id)?;
         SessionId::new(&id)?
@@ -188,7 +193,8 @@ pub(crate) fn start(
     };
     let groups = config.common.usable_groups();
     let mut shares = Vec::new();
-    for group in groups.iter().take(config.key_shares.max(1)) {
+    let share_count = if offer13 { config.key_shares.max(1) } else { 0 };
+    for group in groups.iter().take(share_count) {
         let kx = provider
             .group(*group)
             .ok_or(Error::Config("group vanished from provider"))?;
@@ -205,49 +211,65 @@ pub(crate) fn start(
                 .is_some_and(|a| provider.verifier.supports(a))
         })
         .collect();
-    if verifier.tls13_schemes(&schemes).is_empty() {
+    if offer13 && verifier.tls13_schemes(&schemes).is_empty() {
         return Err(Error::Config("no usable TLS 1.3 signature scheme"));
     }
     let max_in = config.common.max_incoming_plaintext;
     let now = provider.time.as_ref().and_then(|t| t.now());
-    let suites = config.common.usable_suites();
-    let offered_session = session.filter(|s| {
-        s.version == ProtocolVersion::TLSv1_3
-            && suites.iter().any(|suite| suite.suite == s.suite)
+    let mut suites = config.common.usable_suites();
+    suites.retain(|s| super::client12::offerable(&config, s));
+    let usable_session = session.filter(|s| {
+        suites.iter().any(|suite| suite.suite == s.suite)
             && !now.is_some_and(|now| s.is_expired(now))
     });
+    let (offered_session, offered_session12) = match usable_session {
+        Some(s) if s.version == ProtocolVersion::TLSv1_3 => (Some(s), None),
+        Some(s) if s.version == ProtocolVersion::TLSv1_2 && offer12 => (None, Some(s)),
+        _ => (None, None),
+    };
     let pre_shared_key = offered_session.as_ref().and_then(|s| {
         let hash = suites::by_id(s.suite).and_then(|suite| provider.hash(suite.hash))?;
         Some(psk_offer(s, now, hash.output_len()))
     });
-    let hello = ClientHello {
+    let supported_groups = if offer12 {
+        config.common.usable_groups_with_ffdhe()
+    } else {
+        groups
+    };
+    let mut hello = ClientHello {
         legacy_version: ProtocolVersion::TLSv1_2,
         random,
         session_id: session_id.clone(),
         dtls_cookie: None,
-        cipher_suites: config
-            .common
-            .usable_suites()
-            .iter()
-            .map(|s| s.suite)
-            .collect(),
+        cipher_suites: suites.iter().map(|s| s.suite).collect(),
         compression_methods: vec![0],
         extensions: ClientExtensions {
             server_name: sni.map(String::into_bytes),
-            supported_groups: Some(groups),
+            supported_groups: Some(supported_groups),
             signature_algorithms: Some(schemes),
             alpn: (!config.common.alpn_protocols.is_empty())
                 .then(|| config.common.alpn_protocols.clone()),
-            supported_versions: Some(vec![ProtocolVersion::TLSv1_3]),
-            key_shares: Some(share_entries(&shares)),
-            // Always sent (RFC 8449 4 SHOULD), so servers can limit our records.
-            record_size_limit: Some(max_in.min(crate::record::MAX_PLAINTEXT_LEN) as u16 + 1),
-            psk_key_exchange_modes: (config.resumption || pre_shared_key.is_some())
+            supported_versions: offer13.then(|| {
+                let mut v = vec![ProtocolVersion::TLSv1_3];
+                if offer12 {
+                    v.push(ProtocolVersion::TLSv1_2);
+                }
+                v
+            }),
+            key_shares: offer13.then(|| share_entries(&shares)),
+            // Sent whenever TLS 1.3 is offered (RFC 8449 4 SHOULD), so
+            // servers can limit our records.
+            record_size_limit: offer13
+                .then(|| max_in.min(crate::record::MAX_PLAINTEXT_LEN) as u16 + 1),
+            psk_key_exchange_modes: (offer13 && (config.resumption || pre_shared_key.is_some()))
                 .then(|| vec![PSK_DHE_KE]),
             pre_shared_key,
             ..Default::default()
         },
     };
+    if offer12 {
+        super::client12::offer_tls12(&config, &mut hello, offered_session12.as_ref(), None)?;
+    }
     cx.negotiated.client_random = random;
     let mut transcript = Transcript::new();
     send_client_hello(
@@ -267,6 +289,7 @@ pub(crate) fn start(
             transcript,
             retried_suite: None,
             offered_session,
+            offered_session12,
             sent_ccs: false,
         },
     )))
@@ -350,6 +373,29 @@ fn check_server_extensions(
 }
 
 impl ExpectServerHello {
+    /// The server chose TLS 1.2: the TLS 1.2 client takes over with our
+    /// ClientHello as its transcript.
+    fn hand_over_to_tls12(
+        self: Box<Self>,
+        cx: &mut Context<'_>,
+        msg: HandshakeMessage<'_>,
+    ) -> Result<State, Error> {
+        let transcript = self
+            .transcript
+            .buffered()
+            .ok_or(Error::Internal("ClientHello transcript already hashed"))?
+            .to_vec();
+        let start = super::client12::ClientStart12 {
+            config: self.config,
+            server_name: self.server_name,
+            hello: self.hello,
+            transcript,
+            offered_session: self.offered_session12,
+            previous: None,
+        };
+        super::client12::handle_server_hello(start, cx, msg)
+    }
+
     fn handle(
         mut self: Box<Self>,
         cx: &mut Context<'_>,
@@ -363,8 +409,12 @@ impl ExpectServerHello {
             Some(ProtocolVersion::TLSv1_3) => {}
             Some(_) => return Err(PeerMisbehaved::SelectedUnofferedVersion.into()),
             None => {
-                // A TLS 1.2 server. A TLS 1.3 server that was forced down
-                // marks its random; that is an attack (RFC 8446 4.1.3).
+                let tls12_allowed = self.config.common.versions.allows(ProtocolVersion::TLSv1_2);
+                if tls12_allowed && self.retried_suite.is_none() {
+                    return self.hand_over_to_tls12(cx, msg);
+                }
+                // A TLS 1.3 server that was forced down marks its random;
+                // that is an attack (RFC 8446 4.1.3).
                 let tail = &sh.random[24..];
                 if tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11 {
                     return Err(PeerMisbehaved::DowngradeDetected.into());

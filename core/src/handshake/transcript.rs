@@ -26,6 +26,15 @@ impl Transcript {
         }
     }
 
+    /// The messages so far while still buffering (before the suite is
+    /// known): what a TLS 1.2 handshake takes over.
+    pub fn buffered(&self) -> Option<&[u8]> {
+        match self {
+            Transcript::Buffered(buf) => Some(buf),
+            Transcript::Hashing(_) => None,
+        }
+    }
+
     /// Switches from buffering to hashing with `hash`.
     pub fn start_hash(&mut self, hash: &dyn Hash) {
         if let Transcript::Buffered(buf) = self {

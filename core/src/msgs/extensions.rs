@@ -485,6 +485,8 @@ pub struct ServerHelloExtensions {
     pub ec_point_formats: Option<Vec<u8>>,
     pub alpn: Option<Vec<u8>>,
     pub max_fragment_length: Option<u8>,
+    /// TLS 1.2 servers may answer record_size_limit in ServerHello.
+    pub record_size_limit: Option<u16>,
     pub extended_master_secret: bool,
     pub encrypt_then_mac: bool,
     pub session_ticket: bool,
@@ -532,6 +534,14 @@ impl ServerHelloExtensions {
                 ExtensionType::MaxFragmentLength => {
                     ext.max_fragment_length = Some(body.u8()?);
                     body.expect_empty()?;
+                }
+                ExtensionType::RecordSizeLimit => {
+                    let limit = body.u16()?;
+                    body.expect_empty()?;
+                    if limit < 64 {
+                        return Err(InvalidMessage::IllegalValue("record_size_limit below 64"));
+                    }
+                    ext.record_size_limit = Some(limit);
                 }
                 ExtensionType::ExtendedMasterSecret => {
                     read_empty(body)?;
@@ -586,6 +596,9 @@ impl ServerHelloExtensions {
             }
             if self.session_ticket {
                 write_ext(out, ExtensionType::SessionTicket, |_| {});
+            }
+            if let Some(limit) = self.record_size_limit {
+                write_ext(out, ExtensionType::RecordSizeLimit, |o| o.put_u16(limit));
             }
             if let Some(proto) = &self.alpn {
                 write_ext(out, ExtensionType::Alpn, |o| {

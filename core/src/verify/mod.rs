@@ -345,3 +345,43 @@ pub fn result_to_error(result: VerifyResult) -> CertificateError {
         CertificateError::Other
     }
 }
+
+/// The subjectPublicKey bits of an end-entity certificate (for RSA, the DER
+/// RSAPublicKey that RSA key transport encrypts to).
+pub(crate) fn end_entity_public_key(end_entity: &CertificateDer<'_>) -> Result<Vec<u8>, Error> {
+    let ee = EndEntityCert::try_from(end_entity).map_err(|_| CertificateError::BadEncoding)?;
+    let spki = ee.subject_public_key_info();
+    spki_public_key(spki.as_ref())
+        .map(|k| k.to_vec())
+        .ok_or(CertificateError::BadEncoding.into())
+}
+
+/// SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+/// subjectPublicKey BIT STRING }: the BIT STRING's bytes.
+fn spki_public_key(spki: &[u8]) -> Option<&[u8]> {
+    fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = match first {
+            0..=0x7f => (first as usize, rest),
+            0x81 => (*rest.first()? as usize, &rest[1..]),
+            0x82 => (
+                u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize,
+                &rest[2..],
+            ),
+            _ => return None,
+        };
+        let body = rest.get(..len)?;
+        Some((tag, body, &rest[len..]))
+    }
+    let (tag, seq, _) = element(spki)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (_, _algorithm, rest) = element(seq)?;
+    let (tag, bits, _) = element(rest)?;
+    match (tag, bits.split_first()) {
+        (0x03, Some((0, key))) => Some(key),
+        _ => None,
+    }
+}
