@@ -42,6 +42,13 @@ pub struct TlsOptions {
     pub keylog: Option<std::path::PathBuf>,
     /// Our private key in a PKCS#11 token instead of `key`.
     pub pkcs11: Pkcs11Options,
+    /// Pre-shared key for TLS 1.2 PSK suites (`--psk HEX`).
+    pub psk: Option<Vec<u8>>,
+    /// Identity naming the PSK (`--psk-identity ID`).
+    pub psk_identity: Option<String>,
+    /// Client: renegotiate once after the handshake (TLS 1.2); server:
+    /// accept client-initiated renegotiation.
+    pub renegotiate: bool,
 }
 
 /// `--pkcs11-*`: a private key that stays in a PKCS#11 token (an HSM,
@@ -89,6 +96,9 @@ impl Default for TlsOptions {
             keylog: None,
             handshake_timeout: Duration::from_secs(10),
             pkcs11: Pkcs11Options::default(),
+            psk: None,
+            psk_identity: None,
+            renegotiate: false,
         }
     }
 }
@@ -293,6 +303,18 @@ fn common_option(
             tls.max_record_size = Some(n as usize);
         }
         "--keylog" => tls.keylog = Some(args.value(name, inline)?.into()),
+        "--psk" => {
+            let psk = parse_hex(name, &args.value(name, inline)?)?;
+            if psk.is_empty() || psk.len() > 256 {
+                return Err(CliError::usage("--psk must be 1 to 256 bytes of hex"));
+            }
+            tls.psk = Some(psk);
+        }
+        "--psk-identity" => tls.psk_identity = Some(args.value(name, inline)?),
+        "--renegotiate" => {
+            no_value(name, inline)?;
+            tls.renegotiate = true;
+        }
         "--key-update" => {
             no_value(name, inline)?;
             tls.key_update = true;
@@ -626,6 +648,9 @@ const GROUP_NAMES: &[(&str, NamedGroup)] = &[
     ("secp384r1", NamedGroup::secp384r1),
     ("p-384", NamedGroup::secp384r1),
     ("p384", NamedGroup::secp384r1),
+    ("ffdhe2048", NamedGroup::FFDHE2048),
+    ("ffdhe3072", NamedGroup::FFDHE3072),
+    ("ffdhe4096", NamedGroup::FFDHE4096),
 ];
 
 /// Splits a list on commas or colons (OpenSSL style).
@@ -643,7 +668,7 @@ pub fn parse_groups(value: &str) -> Result<Vec<NamedGroup>, CliError> {
             .map(|(_, g)| *g)
             .ok_or_else(|| {
                 CliError::usage(format!(
-                    "--groups: unknown group '{name}' (known: x25519, secp256r1 or P-256, secp384r1 or P-384)"
+                    "--groups: unknown group '{name}' (known: x25519, secp256r1 or P-256, secp384r1 or P-384, ffdhe2048, ffdhe3072, ffdhe4096)"
                 ))
             })?;
         if !out.contains(&group) {

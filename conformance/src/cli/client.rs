@@ -33,6 +33,9 @@ pub struct ClientParams<'a> {
     pub verbose: bool,
     /// Send a KeyUpdate right after the handshake.
     pub key_update: bool,
+    /// Renegotiate (TLS 1.2) right after the handshake; standard input is
+    /// sent once it finished.
+    pub renegotiate: bool,
     /// Close as soon as local input ended and this many bytes arrived.
     pub close_after: Option<usize>,
     /// Add `resumed=yes|no` to the summary line (--reconnect).
@@ -106,6 +109,7 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
             handshake_timeout: opts.tls.handshake_timeout,
             verbose,
             key_update: opts.tls.key_update,
+            renegotiate: opts.tls.renegotiate,
             close_after: None,
             report_resumption: opts.reconnect,
             out: &mut out,
@@ -221,11 +225,13 @@ fn drive_inner(
         handshake_timeout,
         verbose,
         key_update,
+        renegotiate,
         close_after,
         report_resumption,
         out,
         log,
     } = params;
+    let renegotiation_pending = std::cell::Cell::new(false);
     let started = StdInstant::now();
     let mut last_rx = started;
     let mut local_closed_at: Option<StdInstant> = None;
@@ -254,6 +260,10 @@ fn drive_inner(
                         .and_then(|()| out.flush())
                         .map_err(|e| CliError::new(format!("writing output: {e}")))?;
                 }
+                Happening::Renegotiated => {
+                    renegotiation_pending.set(false);
+                    log(format!("renegotiated {}", summary(&session.conn)));
+                }
                 Happening::PeerClosed => {}
             }
         }
@@ -263,10 +273,17 @@ fn drive_inner(
     let events = session.drain()?;
     act(session, events)?;
     let mut key_update_sent = !key_update;
+    let mut renegotiation_started = !renegotiate;
     loop {
         if session.handshake_done && !key_update_sent {
             key_update_sent = true;
             let events = session.key_update()?;
+            act(session, events)?;
+        }
+        if session.handshake_done && !renegotiation_started {
+            renegotiation_started = true;
+            renegotiation_pending.set(true);
+            let events = session.renegotiate()?;
             act(session, events)?;
         }
         if session.peer_closed {
@@ -274,7 +291,11 @@ fn drive_inner(
             session.close()?;
             return Ok(());
         }
-        if session.handshake_done && !pending_local.is_empty() && !session.we_closed {
+        if session.handshake_done
+            && !renegotiation_pending.get()
+            && !pending_local.is_empty()
+            && !session.we_closed
+        {
             let data = std::mem::take(&mut pending_local);
             let events = session.send(&data)?;
             act(session, events)?;

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use embertls::config::{CertifiedKey, CommonConfig, SingleCertAndKey, VersionRange};
+use embertls::config::{CertifiedKey, CommonConfig, PskCredential, SingleCertAndKey, VersionRange};
 use embertls::crypto::CryptoProvider;
 use embertls::msgs::enums::ProtocolVersion;
 use embertls::verify::{certificates_from_pem, RootStore, VerifyMode};
@@ -54,7 +54,7 @@ pub fn version_range(
             )));
         }
     }
-    let min = tls.min_version.unwrap_or(ProtocolVersion::TLSv1_3);
+    let min = tls.min_version.unwrap_or(ProtocolVersion::TLSv1_2);
     let max = tls.max_version.unwrap_or(ProtocolVersion::TLSv1_3);
     // A single bound implies the other when only one version is possible.
     let (min, max) = match (tls.min_version, tls.max_version) {
@@ -80,7 +80,7 @@ fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliEr
     }
     if let Some(groups) = &tls.groups {
         for g in groups {
-            if common.provider.group(*g).is_none() {
+            if !common.provider.supports_group(*g) {
                 return Err(CliError::new(format!(
                     "group {g} is not available from the crypto provider"
                 )));
@@ -89,6 +89,9 @@ fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliEr
         common.groups = groups.clone();
     }
     common.alpn_protocols = tls.alpn.clone();
+    if tls.renegotiate {
+        common.tls12.renegotiation.enabled = true;
+    }
     if let Some(n) = tls.max_record_size {
         common.max_incoming_plaintext = n;
     }
@@ -232,6 +235,11 @@ pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<Strin
         };
     }
     config.client_cert = own_certified_key(&provider, &opts.tls)?;
+    config.psk = psk_credential(&opts.tls)?;
+    if config.psk.is_some() && opts.tls.suites.is_none() {
+        // A PSK on the command line means PSK suites are wanted.
+        add_psk_suites(&mut config.common);
+    }
     check_starts_client(&config, opts.server_name())?;
     Ok((config, note))
 }
@@ -255,6 +263,12 @@ pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
     if let Some(ca) = &opts.tls.ca {
         config.common.roots = load_roots(ca).map_err(CliError::new)?;
     }
+    if let Some(psk) = psk_credential(&opts.tls)? {
+        config.psk_resolver = Some(Arc::new(psk));
+        if opts.tls.suites.is_none() {
+            add_psk_suites(&mut config.common);
+        }
+    }
     if opts.tickets {
         let ticketer = embertls::session::RotatingTicketer::new(&config.common.provider, 7200)
             .map_err(|e| CliError::new(format!("ticket keys: {}", embertls::Error::from(e))))?;
@@ -263,6 +277,27 @@ pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
     Connection::server(Arc::new(config.clone()), Instant::ZERO)
         .map_err(|e| CliError::new(e.to_string()))?;
     Ok(config)
+}
+
+/// `--psk` with `--psk-identity`.
+fn psk_credential(tls: &TlsOptions) -> Result<Option<PskCredential>, CliError> {
+    match (&tls.psk, &tls.psk_identity) {
+        (Some(key), Some(id)) => Ok(Some(PskCredential::new(id.as_bytes(), key))),
+        (None, None) => Ok(None),
+        _ => Err(CliError::usage("--psk and --psk-identity go together")),
+    }
+}
+
+/// Appends the provider's TLS 1.2 PSK suites to the suite list.
+fn add_psk_suites(common: &mut CommonConfig) {
+    for suite in embertls::suites::TLS12_SUITES {
+        if suite.kx.uses_psk()
+            && suite.default_enabled
+            && !common.cipher_suites.contains(&suite.suite)
+        {
+            common.cipher_suites.push(suite.suite);
+        }
+    }
 }
 
 /// Fails early, before any network activity, on configurations the engine

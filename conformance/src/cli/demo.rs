@@ -151,6 +151,7 @@ pub fn run_demo() -> Result<DemoReport, CliError> {
             handshake_timeout: Duration::from_secs(10),
             verbose: false,
             key_update: false,
+            renegotiate: false,
             close_after: Some(PAYLOAD.len()),
             report_resumption: false,
             out: &mut echoed,

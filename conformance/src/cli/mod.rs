@@ -107,7 +107,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
 }
 
 const TOP_HELP: &str = "\
-embertls: a TLS 1.3 client and server built on the embertls engine
+embertls: a TLS 1.2 and 1.3 client and server built on the embertls engine
 
 Usage:
   embertls client HOST:PORT [options]   connect, send standard input, print what arrives
@@ -133,16 +133,22 @@ TLS options (client and server):
                              worker thread, never on the connection's
   --alpn LIST              ALPN protocols, comma-separated, preferred first (h2,http/1.1)
   --groups LIST            key-exchange groups, preferred first, separated by ',' or ':':
-                           x25519, secp256r1 (P-256), secp384r1 (P-384)
-  --suites LIST            TLS 1.3 cipher suites by IANA name, preferred first:
-                           TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384,
-                           TLS_CHACHA20_POLY1305_SHA256
-  --min-version V          lowest protocol version: 1.2 or 1.3 (default 1.3)
+                           x25519, secp256r1 (P-256), secp384r1 (P-384),
+                           ffdhe2048, ffdhe3072, ffdhe4096
+  --suites LIST            cipher suites, preferred first, by IANA, Mbed TLS or OpenSSL
+                           name: TLS_AES_128_GCM_SHA256, TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256,
+                           ECDHE-RSA-AES256-SHA384, ... (TLS 1.3 and TLS 1.2 suites)
+  --min-version V          lowest protocol version: 1.2 or 1.3 (default 1.2)
   --max-version V          highest protocol version: 1.2 or 1.3 (default 1.3)
-                           (TLS 1.2 is parsed but not supported by the engine yet)
+  --psk HEX --psk-identity ID
+                           pre-shared key for the TLS 1.2 PSK suites (PSK, DHE-PSK,
+                           ECDHE-PSK, RSA-PSK); the server accepts this one identity
+  --renegotiate            TLS 1.2: client renegotiates once right after the handshake;
+                           server accepts renegotiation (secure renegotiation only)
   --max-record-size N      largest record we accept (64..16384), advertised to the
                            peer with record_size_limit (RFC 8449) when below 16384
-  --keylog FILE            append traffic secrets to FILE in NSS key-log format
+  --keylog FILE            append secrets (TLS 1.3 traffic secrets, TLS 1.2 master
+                           secrets) to FILE in NSS key-log format
                            (SSLKEYLOGFILE), for Wireshark; debugging only
   --key-update             right after the handshake, send a KeyUpdate that asks the
                            peer to update its keys too
@@ -164,8 +170,8 @@ Client options:
   --servername NAME        name for SNI and the certificate check (default: HOST)
   --insecure, -k           do not verify the server's certificate (verify=skipped)
   --wait MS                quiet time after standard input ends (default 400)
-  --reconnect              connect once to get a session ticket, then again resuming
-                           it; each summary line ends with resumed=yes|no
+  --reconnect              connect once to get a session (ticket or TLS 1.2 session id),
+                           then again resuming it; each summary line ends with resumed=yes|no
   --cert PEM --key PEM     client certificate for client authentication
   Without --ca the system trust store is used (SSL_CERT_FILE, or
   /etc/ssl/certs/ca-certificates.crt); --verify defaults to required.

@@ -211,6 +211,9 @@ fn drive_inner(
                                     more.extend(session.key_update()?);
                                 }
                             }
+                            Happening::Renegotiated => {
+                                log(format!("renegotiated {}", summary(&session.conn)));
+                            }
                             Happening::Data(data) if echo => {
                                 if !session.we_closed {
                                     more.extend(session.send(&data)?);

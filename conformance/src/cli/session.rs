@@ -95,6 +95,8 @@ pub fn spawn_socket_reader(mut sock: TcpStream, tag: u64, tx: Sender<Message>) {
 #[derive(Debug)]
 pub enum Happening {
     HandshakeComplete,
+    /// A TLS 1.2 renegotiation finished.
+    Renegotiated,
     Data(Bytes),
     PeerClosed,
 }
@@ -238,6 +240,7 @@ impl Session {
                     self.handshake_done = true;
                     out.push(Happening::HandshakeComplete);
                 }
+                Output::Event(Event::Renegotiated) => out.push(Happening::Renegotiated),
                 Output::Event(Event::Data(data)) => {
                     self.received += data.len();
                     out.push(Happening::Data(data));
@@ -289,6 +292,12 @@ impl Session {
             let n = self.conn.send(rest)?;
             rest = &rest[n..];
         }
+        self.drain()
+    }
+
+    /// Starts a TLS 1.2 renegotiation.
+    pub fn renegotiate(&mut self) -> Result<Vec<Happening>, CliError> {
+        self.conn.renegotiate()?;
         self.drain()
     }
 

@@ -83,6 +83,8 @@ pub enum Event {
     /// Client: the server issued a ticket; offer it later with
     /// `Connection::client_with_session` (Mbed TLS get_session).
     NewSession(crate::session::Session),
+    /// A TLS 1.2 renegotiation finished; the new parameters are in effect.
+    Renegotiated,
 }
 
 /// One item of output.
@@ -160,6 +162,8 @@ pub struct Connection {
     warning_alerts: u32,
     change_cipher_specs: u32,
     handshake_buffers_released: bool,
+    /// A TLS 1.2 renegotiation is under way.
+    renegotiating: bool,
     now: Instant,
 }
 
@@ -239,6 +243,7 @@ impl Connection {
             warning_alerts: 0,
             change_cipher_specs: 0,
             handshake_buffers_released: false,
+            renegotiating: false,
             now,
         }
     }
@@ -472,8 +477,7 @@ impl Connection {
                 State::Traffic12(traffic)
             }
         };
-        self.state = Some(next);
-        Ok(())
+        self.enter(next)
     }
 
     /// Sends close_notify. Further `send` calls fail; received data is still
@@ -573,6 +577,16 @@ impl Connection {
 
     fn enter(&mut self, next: State) -> Result<(), Error> {
         let now_traffic = next.is_traffic();
+        if self.handshake_complete {
+            match (&next, self.renegotiating) {
+                (State::Client12(_) | State::Server12(_), _) => self.renegotiating = true,
+                (State::Traffic12(_), true) => {
+                    self.renegotiating = false;
+                    self.events.push_back(Event::Renegotiated);
+                }
+                _ => {}
+            }
+        }
         self.state = Some(next);
         if now_traffic && !self.handshake_complete {
             self.handshake_complete = true;
