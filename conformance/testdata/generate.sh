@@ -32,3 +32,7 @@ done
 openssl ec -in server-p256.key -out server-p256.sec1.key 2>/dev/null
 openssl rsa -in server-rsa.key -traditional -out server-rsa.pkcs1.key 2>/dev/null
 rm -f server.csr client.csr ./*.srl
+
+# A 1024-bit DH group: below the client's default minimum, for the
+# weak-parameter tests (RFC 7919 groups cover the normal case).
+openssl dhparam -out dh1024.pem 1024 2>/dev/null

@@ -11,6 +11,7 @@ pub mod pending;
 pub mod rfc8448;
 pub mod scripted;
 pub mod softhsm;
+pub mod tls12;
 
 pub use pair::Pair;
 pub use pending::Mode;

@@ -67,6 +67,14 @@ impl SigningKey for PendingKey {
     fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
         self.0.choose_scheme(offered)
     }
+
+    fn start_decrypt(&self, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0.decrypt(ciphertext)
+    }
 }
 
 /// A certificate verifier whose `start_verify` always defers.
