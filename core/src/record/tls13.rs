@@ -273,6 +273,20 @@ mod tests {
     }
 
     #[test]
+    fn ciphertext_over_the_tls13_limit_overflows() {
+        // Record headers may say up to 2^14 + 2048 (TLS 1.2); TLS 1.3
+        // records stop at 2^14 + 256.
+        let len = crate::record::MAX_CIPHERTEXT_LEN + 1;
+        let mut record = alloc::vec![23, 3, 3];
+        record.extend_from_slice(&(len as u16).to_be_bytes());
+        record.resize(5 + len, 0);
+        assert!(crate::record::RecordHeader::parse(&record)
+            .unwrap()
+            .is_some());
+        assert_eq!(keys().open(&mut record).unwrap_err(), Error::RecordOverflow);
+    }
+
+    #[test]
     fn all_padding_record_is_refused() {
         let mut tx = keys();
         let mut out = BytesMut::new();
