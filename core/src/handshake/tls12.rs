@@ -150,16 +150,16 @@ pub(crate) fn derive_keys(
             prf: suite.hash,
         });
     }
-    let (client_write, server_write) = crate::record::tls12_protections(
-        &common.provider,
+    let pair = crate::record::tls12_record_keys(
         suite,
+        &common.provider,
         &key_block,
         encrypt_then_mac,
         ProtocolVersion::TLSv1_2,
     )?;
     Ok(Tls12Keys {
-        client_write,
-        server_write,
+        client_write: Protection::Tls12(pair.client_write),
+        server_write: Protection::Tls12(pair.server_write),
     })
 }
 

@@ -4,10 +4,10 @@
 //! place in the receive buffer, so the application-data path neither copies
 //! ciphertext nor allocates per record.
 
-mod tls12_pending;
+mod tls12;
 mod tls13;
-pub(crate) use tls12_pending::{tls12_key_block_len, tls12_protections};
 
+pub(crate) use tls12::{tls12_key_block_len, tls12_record_keys, CbcMode, Tls12RecordKeys};
 pub(crate) use tls13::Tls13RecordKeys;
 
 use bytes::{BufMut, BytesMut};
@@ -19,8 +19,12 @@ use crate::msgs::enums::{ContentType, ProtocolVersion};
 pub const RECORD_HEADER_LEN: usize = 5;
 /// Largest plaintext fragment TLS allows (2^14).
 pub const MAX_PLAINTEXT_LEN: usize = 16_384;
-/// Largest TLS 1.3 ciphertext: 2^14 + 256.
+/// Largest TLS 1.3 ciphertext: 2^14 + 256 (checked when opening TLS 1.3
+/// records).
 pub const MAX_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 256;
+/// Largest TLS 1.2 ciphertext: 2^14 + 2048, the most any record header may
+/// announce.
+pub const MAX_TLS12_CIPHERTEXT_LEN: usize = MAX_PLAINTEXT_LEN + 2048;
 
 /// A parsed record header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +50,7 @@ impl RecordHeader {
             return Err(InvalidMessage::NotTls.into());
         }
         let length = u16::from_be_bytes([buf[3], buf[4]]) as usize;
-        if length > MAX_CIPHERTEXT_LEN {
+        if length > MAX_TLS12_CIPHERTEXT_LEN {
             return Err(Error::RecordOverflow);
         }
         Ok(Some(Self {
@@ -73,6 +77,8 @@ pub fn put_header(
 pub(crate) enum Protection {
     Plaintext,
     Tls13(Tls13RecordKeys),
+    #[allow(dead_code)] // Built by the TLS 1.2 handshake.
+    Tls12(Tls12RecordKeys),
 }
 
 /// The connection's record layer state: protection each way and size limits.
@@ -137,6 +143,7 @@ impl RecordLayer {
         match &self.write {
             Protection::Plaintext => 0,
             Protection::Tls13(k) => k.sequence(),
+            Protection::Tls12(k) => k.sequence(),
         }
     }
 
@@ -183,6 +190,8 @@ impl RecordLayer {
                 );
                 keys.seal(out, content_type, fragment, padding)
             }
+            // TLS 1.2 has no record padding beyond the CBC block padding.
+            Protection::Tls12(keys) => keys.seal(out, content_type, fragment),
         }
     }
 
@@ -207,6 +216,13 @@ impl RecordLayer {
                 }
                 Ok((typ, range))
             }
+            Protection::Tls12(keys) => {
+                let (typ, range) = keys.open(record)?;
+                if range.len() > self.max_plaintext_in {
+                    return Err(Error::RecordOverflow);
+                }
+                Ok((typ, range))
+            }
         }
     }
 }
@@ -225,6 +241,8 @@ pub mod testing {
     use crate::crypto::AeadKey;
     use crate::error::Error;
     use crate::msgs::enums::ContentType;
+
+    pub use super::testing12::Tls12Keys;
 
     /// Seals `fragment` as record number `seq`, with `padding` zero bytes.
     pub fn seal_tls13_record(
@@ -262,6 +280,120 @@ pub mod testing {
     }
 }
 
+/// The TLS 1.2 half of [`testing`]: the engine's TLS 1.2 record protection
+/// on caller-supplied keys, for the conformance suite and the fuzz targets.
+mod testing12 {
+    use alloc::boxed::Box;
+    use alloc::sync::Arc;
+    use alloc::vec::Vec;
+
+    use bytes::BytesMut;
+
+    use super::{
+        tls12_key_block_len, tls12_record_keys, CbcMode, RecordHeader, Tls12RecordKeys,
+        RECORD_HEADER_LEN,
+    };
+    use crate::crypto::{AeadAlgorithm, AeadKey, CbcKey, CryptoProvider, HmacKey, SecureRandom};
+    use crate::error::Error;
+    use crate::msgs::enums::{CipherSuite, ContentType, HashAlgorithm, ProtocolVersion};
+
+    /// One direction of TLS 1.2 record protection (record version 0x0303).
+    pub struct Tls12Keys(Tls12RecordKeys);
+
+    impl Tls12Keys {
+        /// AEAD: `fixed_iv` is the 4-byte salt (GCM, CCM) or the 12-byte IV
+        /// (ChaCha20-Poly1305).
+        pub fn aead(
+            algorithm: AeadAlgorithm,
+            key: Box<dyn AeadKey>,
+            fixed_iv: &[u8],
+        ) -> Result<Self, Error> {
+            Tls12RecordKeys::aead(algorithm, key, fixed_iv, ProtocolVersion::TLSv1_2).map(Self)
+        }
+
+        /// CBC with HMAC over `mac_hash`, encrypt-then-MAC or
+        /// MAC-then-encrypt.
+        pub fn cbc(
+            key: Box<dyn CbcKey>,
+            mac: Box<dyn HmacKey>,
+            mac_hash: HashAlgorithm,
+            encrypt_then_mac: bool,
+            random: Arc<dyn SecureRandom>,
+        ) -> Result<Self, Error> {
+            let mode = if encrypt_then_mac {
+                CbcMode::EncryptThenMac
+            } else {
+                CbcMode::MacThenEncrypt
+            };
+            Tls12RecordKeys::cbc(key, mac, mac_hash, mode, random, ProtocolVersion::TLSv1_2)
+                .map(Self)
+        }
+
+        /// The client-write (or server-write) keys of `suite` from a key
+        /// block of [`Tls12Keys::key_block_len`] bytes.
+        pub fn from_key_block(
+            provider: &CryptoProvider,
+            suite: CipherSuite,
+            key_block: &[u8],
+            encrypt_then_mac: bool,
+            client_write: bool,
+        ) -> Result<Self, Error> {
+            let info = crate::suites::by_id(suite).ok_or(Error::Internal("unknown suite"))?;
+            let pair = tls12_record_keys(
+                info,
+                provider,
+                key_block,
+                encrypt_then_mac,
+                ProtocolVersion::TLSv1_2,
+            )?;
+            Ok(Self(if client_write {
+                pair.client_write
+            } else {
+                pair.server_write
+            }))
+        }
+
+        /// The key block length of a TLS 1.2 suite.
+        pub fn key_block_len(suite: CipherSuite) -> Option<usize> {
+            crate::suites::by_id(suite)
+                .map(tls12_key_block_len)
+                .filter(|&len| len > 0)
+        }
+
+        /// Continue from record number `seq`.
+        pub fn with_sequence(self, seq: u64) -> Self {
+            Self(self.0.with_sequence(seq))
+        }
+
+        pub fn sequence(&self) -> u64 {
+            self.0.sequence()
+        }
+
+        /// Seals one record (header included).
+        pub fn seal(
+            &mut self,
+            content_type: ContentType,
+            fragment: &[u8],
+        ) -> Result<Vec<u8>, Error> {
+            let mut out = BytesMut::new();
+            self.0.seal(&mut out, content_type, fragment)?;
+            Ok(out.to_vec())
+        }
+
+        /// Opens one whole record (header included): content type and
+        /// plaintext.
+        pub fn open(&mut self, record: &[u8]) -> Result<(ContentType, Vec<u8>), Error> {
+            let header = RecordHeader::parse(record)?.ok_or(Error::DecryptFailed)?;
+            if record.len() != RECORD_HEADER_LEN + header.length {
+                return Err(Error::DecryptFailed);
+            }
+            let mut buf = record.to_vec();
+            let (typ, range) = self.0.open(&mut buf)?;
+            Ok((typ, buf[range].to_vec()))
+        }
+    }
+}
+
 /// Zero bytes to append so `inner_len` becomes a multiple of `granularity`,
 /// never exceeding `limit`.
 fn padding_for(inner_len: usize, granularity: usize, limit: usize) -> usize {
@@ -282,13 +414,13 @@ mod tests {
         assert!(RecordHeader::parse(&[99, 3, 3, 0, 1]).is_err());
         assert!(RecordHeader::parse(&[22, 4, 3, 0, 1]).is_err());
         assert_eq!(
-            RecordHeader::parse(&[23, 3, 3, 0x41, 0x01]).unwrap_err(),
+            RecordHeader::parse(&[23, 3, 3, 0x48, 0x01]).unwrap_err(),
             Error::RecordOverflow
         );
-        let h = RecordHeader::parse(&[23, 3, 3, 0x41, 0x00])
+        let h = RecordHeader::parse(&[23, 3, 3, 0x48, 0x00])
             .unwrap()
             .unwrap();
-        assert_eq!(h.length, MAX_CIPHERTEXT_LEN);
+        assert_eq!(h.length, MAX_TLS12_CIPHERTEXT_LEN);
     }
 
     #[test]

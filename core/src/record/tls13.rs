@@ -6,7 +6,7 @@ use core::ops::Range;
 use bytes::{BufMut, BytesMut};
 use zeroize::Zeroize;
 
-use super::{put_header, RECORD_HEADER_LEN};
+use super::{put_header, MAX_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
 use crate::crypto::AeadKey;
 use crate::error::{Error, InvalidMessage};
 use crate::msgs::enums::{ContentType, ProtocolVersion};
@@ -88,6 +88,11 @@ impl Tls13RecordKeys {
     pub fn open(&mut self, record: &mut [u8]) -> Result<(ContentType, Range<usize>), Error> {
         if record.len() < RECORD_HEADER_LEN + self.tag_len + 1 {
             return Err(Error::DecryptFailed);
+        }
+        // Record headers may announce TLS 1.2's 2^14 + 2048; TLS 1.3 allows
+        // 2^14 + 256 (RFC 8446 5.2).
+        if record.len() > RECORD_HEADER_LEN + MAX_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow);
         }
         if record[0] != ContentType::ApplicationData.0 {
             return Err(InvalidMessage::UnknownContentType.into());
@@ -265,6 +270,20 @@ mod tests {
         );
         assert_eq!(last_nonzero_position(&[0, 0, 0, 0, 0, 0, 0, 0x01]), Some(7));
         assert_eq!(last_nonzero_position(&[0xff; 16]), Some(15));
+    }
+
+    #[test]
+    fn ciphertext_over_the_tls13_limit_overflows() {
+        // Record headers may say up to 2^14 + 2048 (TLS 1.2); TLS 1.3
+        // records stop at 2^14 + 256.
+        let len = crate::record::MAX_CIPHERTEXT_LEN + 1;
+        let mut record = alloc::vec![23, 3, 3];
+        record.extend_from_slice(&(len as u16).to_be_bytes());
+        record.resize(5 + len, 0);
+        assert!(crate::record::RecordHeader::parse(&record)
+            .unwrap()
+            .is_some());
+        assert_eq!(keys().open(&mut record).unwrap_err(), Error::RecordOverflow);
     }
 
     #[test]
