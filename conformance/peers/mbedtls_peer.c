@@ -748,30 +748,34 @@ static void print_summary(struct peer *p)
     const char *suite = mbedtls_ssl_get_ciphersuite(&p->ssl);
     const char *alpn = mbedtls_ssl_get_alpn_protocol(&p->ssl);
     const mbedtls_ecp_curve_info *curve = mbedtls_ecp_curve_info_from_grp_id(p->seen.group);
-    static const char *const MFL[] = { "-", "512", "1024", "2048", "4096" };
     int renegotiated = p->we_renegotiated
                        || p->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_DONE;
     char verify[160];
     int etm = 0;
-    unsigned mfl = 0;
+    char mfl[16] = "-";
 
     verify_text(mbedtls_ssl_get_verify_result(&p->ssl), verify, sizeof verify);
     if (session != NULL) {
 #if defined(MBEDTLS_SSL_ENCRYPT_THEN_MAC)
         etm = session->encrypt_then_mac == MBEDTLS_SSL_ETM_ENABLED;
 #endif
-#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
-        mfl = session->mfl_code;
-#endif
     }
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+    {
+        /* The session's mfl_code stays 0 on a 2.28 client: ask the record layer. */
+        size_t limit = mbedtls_ssl_get_output_max_frag_len(&p->ssl);
+        if (limit < MBEDTLS_SSL_OUT_CONTENT_LEN) {
+            snprintf(mfl, sizeof mfl, "%u", (unsigned) limit);
+        }
+    }
+#endif
     printf("ok version=%s suite=%s suite-id=0x%04X group=%s alpn=%s verify=%s resumed=%s "
            "renegotiated=%s ems=%s etm=%s mfl=%s\n",
            mbedtls_ssl_get_version(&p->ssl), suite != NULL ? suite : "-",
            suite != NULL ? (unsigned) mbedtls_ssl_get_ciphersuite_id(suite) : 0u,
            curve != NULL ? curve->name : "-", alpn != NULL ? alpn : "-", verify,
            p->seen.resumed ? "yes" : "no", renegotiated ? "yes" : "no",
-           p->seen.ems ? "yes" : "no", etm ? "yes" : "no",
-           mfl < sizeof MFL / sizeof MFL[0] ? MFL[mfl] : "?");
+           p->seen.ems ? "yes" : "no", etm ? "yes" : "no", mfl);
     fflush(stdout);
 }
 
