@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{testdata, Proc, STEP};
+use super::{eventually, testdata, Proc, STEP};
 
 /// Path of the peer executable.
 pub fn mbedtls_peer_bin() -> &'static str {
@@ -119,6 +119,10 @@ pub fn mbedtls_success(
     others: &[&Proc],
 ) -> Vec<HashMap<String, String>> {
     let status = peer.wait(STEP);
+    // The collector thread may still be reading the last lines.
+    eventually(Duration::from_secs(2), || {
+        mbedtls_summaries(&peer.stdout()).len() >= connections
+    });
     let context = context(peer, others);
     assert!(
         status.as_ref().is_ok_and(|s| s.success()),
@@ -140,6 +144,9 @@ pub fn mbedtls_success(
 /// as the library returns it) and the whole line.
 pub fn mbedtls_failure(peer: &mut Proc, others: &[&Proc]) -> (i32, String) {
     let status = peer.wait(STEP);
+    eventually(Duration::from_secs(2), || {
+        mbedtls_error(&peer.stderr()).is_some()
+    });
     let context = context(peer, others);
     assert_eq!(
         status.as_ref().ok().and_then(|s| s.code()),
