@@ -106,6 +106,12 @@ fn setup() -> Result<(), String> {
             "softhsm2",
             has_command("softhsm2-util") && Path::new("/usr/lib/softhsm/libsofthsm2.so").exists(),
         ),
+        // Mbed TLS 2.28 headers and libraries: embertls-conformance's build
+        // script compiles the Mbed TLS interop peer against them.
+        (
+            "libmbedtls-dev",
+            Path::new("/usr/include/mbedtls/ssl.h").exists(),
+        ),
     ];
     let missing: Vec<&str> = wanted
         .into_iter()

@@ -1,10 +1,13 @@
 //! Shared helpers for tests that run real processes over loopback TCP: the
-//! `embertls` binary, OpenSSL and GnuTLS command-line peers.
+//! `embertls` binary, OpenSSL and GnuTLS command-line peers, and the Mbed TLS
+//! peer program built by build.rs (see [`mbedtls`]).
 //!
 //! Every wait has a deadline, so a hang fails the test instead of blocking;
 //! every child is killed when its [`Proc`] is dropped.
 
 #![allow(dead_code)]
+
+pub mod mbedtls;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
@@ -55,15 +58,29 @@ pub fn free_port() -> u16 {
 /// connection would use up `s_server -naccept 1`); checking the owner
 /// matters because another test may listen on a port we picked earlier.
 pub fn port_listening(pid: u32, port: u16) -> bool {
+    // 0A: TCP_LISTEN.
+    owns_socket(pid, port, &["/proc/net/tcp", "/proc/net/tcp6"], "0A")
+}
+
+/// Like [`port_listening`] for a UDP server (a DTLS peer): whether process
+/// `pid` has an unconnected UDP socket bound to `port`.
+pub fn udp_port_bound(pid: u32, port: u16) -> bool {
+    // 07: TCP_CLOSE, how /proc shows an unconnected UDP socket.
+    owns_socket(pid, port, &["/proc/net/udp", "/proc/net/udp6"], "07")
+}
+
+/// Whether process `pid` has a socket on local `port` in `state` (as in
+/// the /proc/net `tables`).
+fn owns_socket(pid: u32, port: u16, tables: &[&str], state: &str) -> bool {
     let wanted = format!(":{port:04X}");
     let mut inodes = Vec::new();
-    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+    for file in tables {
         let Ok(text) = std::fs::read_to_string(file) else {
             continue;
         };
         for line in text.lines().skip(1) {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            if cols.len() > 9 && cols[1].ends_with(&wanted) && cols[3] == "0A" {
+            if cols.len() > 9 && cols[1].ends_with(&wanted) && cols[3] == state {
                 inodes.push(format!("socket:[{}]", cols[9]));
             }
         }
@@ -288,6 +305,25 @@ pub fn spawn_listening(
     program: &str,
     args_for_port: impl Fn(u16) -> Vec<String>,
 ) -> (Proc, u16) {
+    spawn_ready(name, program, args_for_port, port_listening)
+}
+
+/// Like [`spawn_listening`] for a UDP (DTLS) server: waits until it has
+/// bound the port.
+pub fn spawn_bound_udp(
+    name: &str,
+    program: &str,
+    args_for_port: impl Fn(u16) -> Vec<String>,
+) -> (Proc, u16) {
+    spawn_ready(name, program, args_for_port, udp_port_bound)
+}
+
+fn spawn_ready(
+    name: &str,
+    program: &str,
+    args_for_port: impl Fn(u16) -> Vec<String>,
+    ready: fn(u32, u16) -> bool,
+) -> (Proc, u16) {
     let mut failures = String::new();
     for _ in 0..3 {
         let port = free_port();
@@ -299,7 +335,7 @@ pub fn spawn_listening(
                 failures.push_str(&proc.transcript());
                 break;
             }
-            if port_listening(proc.pid(), port) {
+            if ready(proc.pid(), port) {
                 return (proc, port);
             }
             if Instant::now() > deadline {
