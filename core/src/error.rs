@@ -125,6 +125,11 @@ pub enum PeerIncompatible {
     /// A required client certificate was not sent.
     NoClientCertificate,
     MissingExtension(&'static str),
+    /// A TLS 1.2 ClientHello without the null compression method.
+    NoCommonCompression,
+    /// The configuration requires the extended master secret (RFC 7627)
+    /// and the peer does not offer it.
+    ExtendedMasterSecretRequired,
 }
 
 /// Why a certificate chain was refused.
