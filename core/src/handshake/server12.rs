@@ -347,7 +347,8 @@ pub(crate) fn check_renegotiation_info(
         }
         Some(binding) if binding.secure => {
             let expected = &binding.client_verify_data[..];
-            let matches = info.is_some_and(|i| i.len() == expected.len() && bool::from(i.ct_eq(expected)));
+            let matches =
+                info.is_some_and(|i| i.len() == expected.len() && bool::from(i.ct_eq(expected)));
             if scsv || !matches {
                 return Err(PeerMisbehaved::BadRenegotiationInfo.into());
             }
@@ -481,9 +482,8 @@ fn dhe_group(config: &ServerConfig, hello: &ClientHello) -> Option<DhGroup> {
     if !client.is_empty() {
         let ours: Vec<NamedGroup> = config
             .common
-            .groups
-            .iter()
-            .copied()
+            .usable_groups_with_ffdhe()
+            .into_iter()
             .filter(|g| ffdh::is_ffdhe(*g))
             .collect();
         return if ours.is_empty() {
@@ -663,11 +663,8 @@ fn process_hello(
     if !hello.compression_methods.contains(&0) {
         return Err(PeerIncompatible::NoCommonCompression.into());
     }
-    let secure_renegotiation = check_renegotiation_info(
-        &hello,
-        previous.as_ref(),
-        common.tls12.renegotiation.legacy,
-    )?;
+    let secure_renegotiation =
+        check_renegotiation_info(&hello, previous.as_ref(), common.tls12.renegotiation.legacy)?;
     let extended_master_secret = negotiate_ems(common, hello.extensions.extended_master_secret)?;
     let server_name = hello
         .extensions
@@ -695,10 +692,9 @@ fn process_hello(
 
     // A ticket (RFC 5077 3.4), then the session cache.
     let mut offered = None;
-    if let (Some(ticketer), Some(ticket)) = (
-        &config.ticketer,
-        hello.extensions.session_ticket.as_deref(),
-    ) {
+    if let (Some(ticketer), Some(ticket)) =
+        (&config.ticketer, hello.extensions.session_ticket.as_deref())
+    {
         if !ticket.is_empty() {
             let plaintext = match opened {
                 Some(plaintext) => plaintext,
@@ -741,14 +737,8 @@ fn process_hello(
             let now_secs = now(common).map_or(0, |t| t.0);
             let stored = cache.load(hello.session_id.as_ref(), now_secs);
             if let Some(state) = stored.and_then(|s| SessionState12::decode(&s).ok()) {
-                match resume_decision(
-                    &config,
-                    &hello,
-                    &state,
-                    server_name.as_deref(),
-                    None,
-                    None,
-                )? {
+                match resume_decision(&config, &hello, &state, server_name.as_deref(), None, None)?
+                {
                     ResumeDecision::Resume(_) => offered = Some(state),
                     ResumeDecision::Full => {}
                 }
@@ -759,8 +749,8 @@ fn process_hello(
     // The suite: the session's when resuming, else chosen now.
     let (selection, certified) = match &offered {
         Some(o) => {
-            let suite = crate::suites::by_id(o.suite)
-                .ok_or(Error::Internal("resumed suite vanished"))?;
+            let suite =
+                crate::suites::by_id(o.suite).ok_or(Error::Internal("resumed suite vanished"))?;
             let selection = Selection {
                 suite,
                 kx: KxPlan::Static,

@@ -138,21 +138,11 @@ pub(super) fn handle_client_key_exchange(
             hs.common().provider.random.fill(&mut fallback[..])?;
             let external = hs.common().external_signer.clone();
             return match start_decrypt(cx, external.as_ref(), &certified, ciphertext) {
-                DecryptStep::Done(result) => finish_decrypt(
-                    cx,
-                    Decrypting {
-                        hs,
-                        fallback,
-                        psk,
-                    },
-                    result,
-                ),
+                DecryptStep::Done(result) => {
+                    finish_decrypt(cx, Decrypting { hs, fallback, psk }, result)
+                }
                 DecryptStep::Paused => Ok(State::Server12(Server12State::Decrypting(Box::new(
-                    Decrypting {
-                        hs,
-                        fallback,
-                        psk,
-                    },
+                    Decrypting { hs, fallback, psk },
                 )))),
             };
         }
@@ -364,11 +354,7 @@ pub(super) fn finish_ticket(
     mut hs: Box<Handshake12>,
     ticket: Vec<u8>,
 ) -> Result<State, Error> {
-    let lifetime_hint_secs = hs
-        .config
-        .ticketer
-        .as_ref()
-        .map_or(0, |t| t.lifetime_secs());
+    let lifetime_hint_secs = hs.config.ticketer.as_ref().map_or(0, |t| t.lifetime_secs());
     let nst = NewSessionTicket12 {
         lifetime_hint_secs,
         ticket,
