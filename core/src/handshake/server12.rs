@@ -69,6 +69,9 @@ pub(crate) struct Handshake12 {
     pub(super) cache_session: bool,
     pub(super) issue_ticket: bool,
     pub(super) resumed: bool,
+    /// When the resumed session was first established: renewed tickets
+    /// keep it, so renewal does not extend a session's life.
+    pub(super) session_issued_at: Option<UnixTime>,
     pub(super) server_name: Option<String>,
     pub(super) alpn: Option<Vec<u8>>,
     /// Full handshakes: our certificate, if the suite uses one.
@@ -138,7 +141,10 @@ impl Handshake12 {
             suite: self.suite.suite,
             master: self.master()?.clone(),
             extended_master_secret: self.extended_master_secret,
-            issued_at: now(self.common()).unwrap_or(UnixTime(0)),
+            issued_at: self
+                .session_issued_at
+                .or_else(|| now(self.common()))
+                .unwrap_or(UnixTime(0)),
             server_name: self.server_name.clone(),
             alpn: self.alpn.clone(),
         })
@@ -851,6 +857,7 @@ fn process_hello(
         session_id,
         issue_ticket,
         resumed,
+        session_issued_at: offered.as_ref().map(|state| state.issued_at),
         server_name,
         alpn,
         certified,
