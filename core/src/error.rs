@@ -127,6 +127,11 @@ pub enum PeerIncompatible {
     MissingExtension(&'static str),
     /// The server's DH prime is shorter than `min_dh_bits`.
     WeakDhParameters,
+    /// A TLS 1.2 ClientHello without the null compression method.
+    NoCommonCompression,
+    /// The configuration requires the extended master secret (RFC 7627)
+    /// and the peer does not offer it.
+    ExtendedMasterSecretRequired,
 }
 
 /// Why a certificate chain was refused.

@@ -228,7 +228,7 @@ impl ServerState {
 }
 
 /// ASCII DNS name from server_name, or an error for garbage.
-fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
+pub(crate) fn parse_server_name(raw: &[u8]) -> Result<String, Error> {
     let name = core::str::from_utf8(raw)
         .map_err(|_| InvalidMessage::IllegalValue("server_name not UTF-8"))?;
     let valid = name.len() <= 253
