@@ -544,7 +544,7 @@ impl Connection {
                 State::Traffic(t) => t.resume(&mut cx, result).map(State::Traffic),
                 State::Client12(s) => s.resume(&mut cx, result),
                 State::Server12(s) => s.resume(&mut cx, result),
-                State::Traffic12(t) => t.resume(&mut cx, result).map(State::Traffic12),
+                State::Traffic12(t) => t.resume(&mut cx, result),
             }
         }?;
         self.enter(next)
@@ -723,7 +723,7 @@ impl Connection {
             }
             ContentType::Alert => self.handle_alert(&record[range]),
             ContentType::ChangeCipherSpec => {
-                if &record[range] != [1] || self.joiner.has_partial() {
+                if record[range] != [1] || self.joiner.has_partial() {
                     return Err(PeerMisbehaved::IllegalChangeCipherSpec.into());
                 }
                 let state = self.state.take().ok_or(Error::Closed)?;

@@ -58,6 +58,8 @@ pub(crate) struct ClientStart12 {
     pub offered_session: Option<Session>,
     /// The previous handshake, when renegotiating.
     pub previous: Option<RenegotiationBinding>,
+    /// The previous handshake used the extended master secret.
+    pub previous_ems: bool,
 }
 
 /// What the client knows between ServerHello and the end.
@@ -328,6 +330,7 @@ pub(crate) fn start_renegotiation(
             transcript: encoded,
             offered_session: None,
             previous: Some(traffic.established.binding),
+            previous_ems: traffic.established.extended_master_secret,
         },
     ))))
 }
@@ -348,6 +351,7 @@ pub(crate) fn handle_server_hello(
         mut transcript,
         offered_session,
         previous,
+        previous_ems,
     } = start;
     let common = &config.common;
     if sh.legacy_version != ProtocolVersion::TLSv1_2
@@ -371,10 +375,6 @@ pub(crate) fn handle_server_hello(
     let suite = suites::by_id(sh.cipher_suite)
         .filter(|s| !s.is_tls13() && hello.cipher_suites.contains(&s.suite))
         .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
-    if let Some(previous_suite) = cx.negotiated.suite.filter(|_| previous.is_some()) {
-        // Renegotiation may change the suite; nothing to check beyond the offer.
-        let _ = previous_suite;
-    }
 
     // Every extension must answer one we sent.
     let offered = hello.extensions.present_types();
@@ -418,6 +418,10 @@ pub(crate) fn handle_server_hello(
     };
 
     let ems = sh.extensions.extended_master_secret;
+    if previous_ems && !ems {
+        // RFC 7627 5.4: renegotiation keeps the extended master secret.
+        return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
+    }
     if !ems && common.tls12.require_extended_master_secret {
         return Err(PeerIncompatible::MissingExtension("extended_master_secret").into());
     }

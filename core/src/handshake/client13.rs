@@ -392,6 +392,7 @@ impl ExpectServerHello {
             transcript,
             offered_session: self.offered_session12,
             previous: None,
+            previous_ems: false,
         };
         super::client12::handle_server_hello(start, cx, msg)
     }

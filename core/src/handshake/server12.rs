@@ -314,6 +314,11 @@ pub(crate) fn handle_renegotiation_hello(
     if !speaks_12 {
         return Err(PeerIncompatible::NoCommonVersion.into());
     }
+    // RFC 7627 5.4: once the extended master secret was used, every
+    // renegotiation must use it too.
+    if traffic.established.extended_master_secret && !hello.extensions.extended_master_secret {
+        return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
+    }
     let previous = traffic.established.binding;
     process_hello(config, cx, hello, msg.encoded, None, Some(previous))
 }

@@ -93,11 +93,8 @@ impl Traffic12 {
         }
     }
 
-    pub fn resume(
-        self: alloc::boxed::Box<Self>,
-        _cx: &mut Context<'_>,
-        _result: OperationResult,
-    ) -> Result<alloc::boxed::Box<Self>, Error> {
+    /// No operation is ever pending in this state.
+    pub fn resume(&self, _cx: &mut Context<'_>, _result: OperationResult) -> Result<State, Error> {
         Err(ApiMisuse::WrongOperationResult.into())
     }
 
