@@ -570,3 +570,33 @@ fn key_update_is_a_tls13_operation() {
     let _ = CipherSuite::TLS_FALLBACK_SCSV;
     let _ = KeyExchange::Psk;
 }
+
+#[test]
+fn periodic_renegotiation_after_the_configured_record_count() {
+    let (mut client, server) = renegotiation_configs(true);
+    client.common.tls12.renegotiation.period_records = Some(3);
+    let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
+    pair.handshake().unwrap();
+    let mut renegotiations = 0;
+    for i in 0..8u8 {
+        pair.client.send(&[i; 10]).unwrap();
+        // Drive by hand to see the client's events.
+        for _ in 0..20 {
+            while let Some(out) = pair.client.poll_output() {
+                match out {
+                    Output::Transmit(bytes) => {
+                        pair.server.handle_input(&bytes, Instant::ZERO).unwrap()
+                    }
+                    Output::Event(Event::Renegotiated) => renegotiations += 1,
+                    Output::Event(_) => {}
+                }
+            }
+            while let Some(out) = pair.server.poll_output() {
+                if let Output::Transmit(bytes) = out {
+                    pair.client.handle_input(&bytes, Instant::ZERO).unwrap();
+                }
+            }
+        }
+    }
+    assert!(renegotiations >= 2, "renegotiated {renegotiations} times");
+}

@@ -393,7 +393,13 @@ impl Connection {
 
     fn write_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
         for chunk in data.chunks(self.record.max_fragment_out) {
-            if self.record.write_sequence() >= self.key_update_after_records {
+            if let Some(State::Traffic12(t)) = &self.state {
+                if t.renegotiation_due(self.record.write_sequence()) {
+                    self.start_renegotiation()?;
+                }
+            } else if self.record.write_sequence() >= self.key_update_after_records
+                && matches!(self.state, Some(State::Traffic(_)))
+            {
                 self.update_keys(false)?;
             }
             self.record

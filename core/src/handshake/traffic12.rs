@@ -98,6 +98,16 @@ impl Traffic12 {
         Err(ApiMisuse::WrongOperationResult.into())
     }
 
+    /// Whether the periodic renegotiation (Mbed TLS
+    /// conf_renegotiation_period) is due after `records_sent` records
+    /// under the current keys.
+    pub fn renegotiation_due(&self, records_sent: u64) -> bool {
+        let policy = self.side.common().tls12.renegotiation;
+        self.renegotiation_allowed()
+            && self.records_since_request.is_none()
+            && policy.period_records.is_some_and(|p| records_sent >= p)
+    }
+
     /// Counts an application record; past the enforcement limit after our
     /// renegotiation request, the peer is ignoring us.
     pub fn note_application_data(&mut self) -> Result<(), Error> {
