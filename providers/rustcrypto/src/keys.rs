@@ -223,8 +223,14 @@ impl SigningKey for Rsa {
     }
 
     /// PKCS#1 v1.5 decryption (TLS 1.2 RSA key transport), blinded. A bad
-    /// padding is an error; the engine hides which error it was.
+    /// padding or a ciphertext not exactly as long as the modulus is an
+    /// error; the engine hides which error it was.
     fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        // RFC 8017 7.2.2 step 1: exactly as long as the modulus. `rsa`
+        // would take leading zero bytes in front of a valid ciphertext.
+        if ciphertext.len() != self.key.size() {
+            return Err(CryptoError::Other);
+        }
         let mut rng = FallibleRng::new(&*self.random);
         let result = self
             .key
@@ -502,6 +508,7 @@ mod tests {
         assert!(key.decrypt(&[0u8; 256]).is_err());
         assert!(key.decrypt(&[]).is_err());
         assert!(key.decrypt(&ct[1..]).is_err());
+        assert!(key.decrypt(&[&[0u8][..], &ct].concat()).is_err());
         let mut bad = ct.clone();
         bad[0] ^= 0x40;
         bad[100] ^= 1;
