@@ -69,6 +69,19 @@ macro_rules! backends {
                 wycheproof_rsa_pss,
                 wycheproof_hkdf,
                 wycheproof_hmac,
+                // TLS 1.2 primitives.
+                sha1_known_answers,
+                ccm_known_answers,
+                cbc_known_answers,
+                ffdh_known_groups,
+                rsa_decrypt_known_answer,
+                ccm_rejects_forgeries,
+                ffdh_invalid_values_rejected,
+                rsa_decrypt_garbage_rejected,
+                wycheproof_aes_ccm,
+                wycheproof_aes_cbc,
+                wycheproof_hmac_sha1,
+                wycheproof_rsa_pkcs1_decrypt,
             );
 
             plain!(
@@ -82,6 +95,7 @@ macro_rules! backends {
                 random_failure_propagates,
                 wrong_key_sizes_rejected,
                 hkdf_output_limit,
+                cbc_partial_blocks_refused,
             );
 
             /// This backend's primitives against every backend's (itself
@@ -92,6 +106,17 @@ macro_rules! backends {
                 for (peer, make) in BACKENDS {
                     let count = suite::primitives_interoperate(&ours, &make());
                     report(stringify!($name), &format!("interop with {peer}"), count);
+                }
+            }
+
+            /// This backend's TLS 1.2 primitives (CCM, CBC, finite-field
+            /// DH, RSA key transport, SHA-1) against every backend's.
+            #[test]
+            fn tls12_primitives_interoperate() {
+                let ours = provider();
+                for (peer, make) in BACKENDS {
+                    let count = suite::tls12_primitives_interoperate(&ours, &make());
+                    report(stringify!($name), &format!("TLS 1.2 interop with {peer}"), count);
                 }
             }
 

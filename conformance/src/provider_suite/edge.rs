@@ -4,7 +4,7 @@ use embertls::crypto::{AeadAlgorithm, CryptoProvider, SignatureAlgorithm};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
-use super::{ecdsa, hex, seal, vector_file, AEADS, GROUPS, SHA2};
+use super::{ecdsa, hex, seal, vector_file, AEADS, CBCS, CCMS, GROUPS, SHA2};
 use crate::testkit::deterministic::ScriptedRandom;
 
 /// Signatures that must not verify: wrong hash, wrong padding, wrong key,
@@ -450,4 +450,270 @@ pub fn hkdf_output_limit(p: &CryptoProvider) {
         let mut empty = [0u8; 0];
         hkdf.expand(prk.as_ref(), &[], &mut empty).unwrap();
     }
+}
+
+/// AES-CCM (16- and 8-byte tags) refuses forgeries, and what it leaves in
+/// the buffer is ciphertext or zeros, never plaintext: CCM authenticates
+/// the plaintext, so backends decrypt before they can check.
+pub fn ccm_rejects_forgeries(p: &CryptoProvider) -> usize {
+    let mut count = 0;
+    let plaintext: Vec<u8> = (0..100u32).map(|i| (i * 11 + 1) as u8).collect();
+    for alg in CCMS {
+        let name = p.name;
+        let key = vec![0x24u8; alg.key_len()];
+        let nonce = [9u8; 12];
+        let sealed = seal(p, alg, &key, &nonce, b"header", &plaintext);
+        assert_eq!(sealed.len(), plaintext.len() + alg.tag_len());
+        let (ct, tag) = sealed.split_at(plaintext.len());
+        let aead = p.aead(alg).unwrap().new_key(&key).unwrap();
+        let mut check = |nonce: &[u8; 12], aad: &[u8], ct: &[u8], tag: &[u8], what: &str| {
+            let mut buf = ct.to_vec();
+            assert!(
+                aead.open_in_place(nonce, aad, &mut buf, tag).is_err(),
+                "[{name}] {alg:?}: {what} opened"
+            );
+            assert!(
+                buf == ct || buf.iter().all(|&b| b == 0),
+                "[{name}] {alg:?}: {what}: buffer neither ciphertext nor wiped"
+            );
+            count += 1;
+        };
+        for i in 0..tag.len() {
+            let mut bad = tag.to_vec();
+            bad[i] ^= 1 << (i % 8);
+            check(&nonce, b"header", ct, &bad, "altered tag");
+        }
+        for i in [0, ct.len() / 2, ct.len() - 1] {
+            let mut bad = ct.to_vec();
+            bad[i] ^= 0x10;
+            check(&nonce, b"header", &bad, tag, "altered ciphertext");
+        }
+        check(&nonce, b"headeR", ct, tag, "altered AAD");
+        check(&[1u8; 12], b"header", ct, tag, "another nonce");
+        check(&nonce, b"header", ct, &vec![0u8; tag.len()], "zero tag");
+        check(&nonce, b"header", &ct[1..], tag, "truncated ciphertext");
+        // A tag of the other CCM length is refused, not truncated.
+        let other_len = if alg.tag_len() == 8 { 16 } else { 8 };
+        check(
+            &nonce,
+            b"header",
+            ct,
+            &sealed[..other_len],
+            "wrong tag length",
+        );
+        let mut scratch = plaintext.clone();
+        assert!(
+            aead.seal_in_place(&nonce, b"", &mut scratch, &mut vec![0u8; other_len])
+                .is_err(),
+            "[{name}] {alg:?} sealed with a {other_len}-byte tag"
+        );
+        // The key still opens the genuine record afterwards.
+        let mut buf = ct.to_vec();
+        aead.open_in_place(&nonce, b"header", &mut buf, tag)
+            .unwrap();
+        assert_eq!(buf, plaintext, "[{name}] {alg:?} after forgeries");
+        for len in [0, 15, 24, 33] {
+            if len != alg.key_len() {
+                assert_eq!(
+                    p.aead(alg).unwrap().new_key(&vec![1u8; len]).err(),
+                    Some(CryptoError::InvalidKey),
+                    "[{name}] {alg:?} accepted a {len}-byte key"
+                );
+            }
+        }
+    }
+    count
+}
+
+/// CBC works on whole blocks only: other lengths are an error (never a
+/// panic) and leave the buffer alone; wrong key sizes are `InvalidKey`.
+pub fn cbc_partial_blocks_refused(p: &CryptoProvider) {
+    let name = p.name;
+    for alg in CBCS {
+        let cbc = p.cbc(alg).unwrap_or_else(|| panic!("[{name}] no {alg:?}"));
+        let key = cbc.new_key(&vec![5u8; alg.key_len()]).unwrap();
+        let iv = [6u8; 16];
+        for len in [1, 8, 15, 17, 31, 33, 100, 16_383] {
+            let mut buf = vec![0x3cu8; len];
+            assert!(
+                key.encrypt_in_place(&iv, &mut buf).is_err(),
+                "[{name}] {alg:?} encrypted {len} bytes"
+            );
+            assert!(
+                key.decrypt_in_place(&iv, &mut buf).is_err(),
+                "[{name}] {alg:?} decrypted {len} bytes"
+            );
+            assert!(
+                buf.iter().all(|&b| b == 0x3c),
+                "[{name}] {alg:?} touched a refused {len}-byte buffer"
+            );
+        }
+        for len in [0, 1, 15, 24, 31, 33, 64] {
+            if len != alg.key_len() {
+                assert_eq!(
+                    cbc.new_key(&vec![1u8; len]).err(),
+                    Some(CryptoError::InvalidKey),
+                    "[{name}] {alg:?} accepted a {len}-byte key"
+                );
+            }
+        }
+    }
+}
+
+/// Finite-field DH peer values outside 2..=p-2 (0, 1, p-1, p, p+1, longer
+/// than p, empty) are `InvalidKey` in every RFC 7919 group, and parameters
+/// that are no group are refused.
+pub fn ffdh_invalid_values_rejected(p: &CryptoProvider) -> usize {
+    let name = p.name;
+    let dh = p
+        .ffdh
+        .as_ref()
+        .unwrap_or_else(|| panic!("[{name}] no finite-field DH"));
+    let mut count = 0;
+    for group in [
+        NamedGroup::FFDHE2048,
+        NamedGroup::FFDHE3072,
+        NamedGroup::FFDHE4096,
+    ] {
+        let params = embertls::crypto::ffdh::named_ffdhe_params(group).unwrap();
+        let prime = params.p.to_vec();
+        let len = prime.len();
+        let padded = |n: u8| {
+            let mut v = vec![0u8; len];
+            v[len - 1] = n;
+            v
+        };
+        let mut p_minus_1 = prime.clone();
+        p_minus_1[len - 1] -= 1;
+        let mut p_plus_1 = prime.clone();
+        p_plus_1[len - 1] = 0; // p ends in 0xff..ff: p + 1 = ...00 with a carry
+        for b in p_plus_1.iter_mut().rev().skip(1) {
+            if *b == 0xff {
+                *b = 0;
+            } else {
+                *b += 1;
+                break;
+            }
+        }
+        let mut longer = vec![1u8];
+        longer.extend_from_slice(&prime);
+        let bad: [(&str, Vec<u8>); 10] = [
+            ("0", padded(0)),
+            ("0 (one byte)", vec![0]),
+            ("1", padded(1)),
+            ("1 (one byte)", vec![1]),
+            ("p-1", p_minus_1),
+            ("p", prime.clone()),
+            ("p+1", p_plus_1),
+            ("longer than p", longer),
+            ("all ones", vec![0xff; len]),
+            ("empty", vec![]),
+        ];
+        for (what, value) in bad {
+            let kx = p.start_key_exchange(group).unwrap();
+            assert_eq!(
+                kx.complete(&value).err(),
+                Some(CryptoError::InvalidKey),
+                "[{name}] {group:?}: peer value {what} accepted"
+            );
+            count += 1;
+        }
+        // 2 and p-2 are in range.
+        for good in [padded(2), {
+            let mut v = prime.clone();
+            v[len - 1] -= 2;
+            v
+        }] {
+            let kx = p.start_key_exchange(group).unwrap();
+            assert!(
+                kx.complete(&good).is_ok(),
+                "[{name}] {group:?}: 2 or p-2 refused"
+            );
+        }
+    }
+    let rng = &*p.random;
+    let ffdhe2048 = embertls::crypto::ffdh::named_ffdhe_params(NamedGroup::FFDHE2048).unwrap();
+    let mut even = ffdhe2048.p.to_vec();
+    *even.last_mut().unwrap() = 0xfe;
+    for (what, prime, g) in [
+        ("an even modulus", &even[..], &[2u8][..]),
+        ("g = 1", ffdhe2048.p, &[1u8][..]),
+        ("g = 0", ffdhe2048.p, &[][..]),
+        ("g = p", ffdhe2048.p, ffdhe2048.p),
+        ("an empty modulus", &[][..], &[2u8][..]),
+    ] {
+        assert!(
+            dh.start(NamedGroup(0), prime, g, rng).is_err(),
+            "[{name}] FFDH accepted {what}"
+        );
+        count += 1;
+    }
+    count
+}
+
+/// RSA decryption of anything but a well-padded ciphertext is an error:
+/// garbage, zeros, a value above the modulus, wrong lengths, a tampered
+/// ciphertext; keys that are not RSA do not decrypt; key transport refuses
+/// small or malformed keys and over-long messages.
+pub fn rsa_decrypt_garbage_rejected(p: &CryptoProvider) -> usize {
+    let name = p.name;
+    let key = p
+        .key_loader
+        .load_private_key(&vector_file("rsa2048.pk8.der"))
+        .unwrap();
+    let good = vector_file("rsa2048-pkcs1v15-enc.bin");
+    let garbage: Vec<u8> = (0..256u32).map(|i| (i * 97 + 13) as u8 | 1).collect();
+    let mut tampered = good.clone();
+    tampered[128] ^= 0x01;
+    let mut count = 0;
+    for (what, ct) in [
+        ("garbage", garbage.clone()),
+        ("zeros", vec![0u8; 256]),
+        ("above the modulus", vec![0xffu8; 256]),
+        ("empty", vec![]),
+        ("one byte short", good[1..].to_vec()),
+        ("one byte long", [&[0u8][..], &good].concat()),
+        ("tampered", tampered),
+        ("a plaintext-sized buffer", vec![0x02; 48]),
+    ] {
+        assert!(
+            key.decrypt(&ct).is_err(),
+            "[{name}] RSA decryption of {what} succeeded"
+        );
+        count += 1;
+    }
+    for file in ["p256.pk8.der", "ed25519.pk8.der"] {
+        let key = p.key_loader.load_private_key(&vector_file(file)).unwrap();
+        assert!(
+            key.decrypt(&good).is_err(),
+            "[{name}] {file} decrypted an RSA ciphertext"
+        );
+        count += 1;
+    }
+    let kt = p
+        .rsa_key_transport
+        .as_ref()
+        .unwrap_or_else(|| panic!("[{name}] no RSA key transport"));
+    let premaster = vector_file("premaster.bin");
+    for (what, public) in [
+        ("a 1024-bit key", vector_file("rsa1024.pub")),
+        ("junk", b"junk".to_vec()),
+        ("an EC point", vector_file("p256.pub")),
+        (
+            "a key with a trailing byte",
+            [vector_file("rsa2048.pub"), vec![0]].concat(),
+        ),
+    ] {
+        assert_eq!(
+            kt.encrypt_pkcs1(&public, &premaster, &*p.random).err(),
+            Some(CryptoError::InvalidKey),
+            "[{name}] RSA key transport to {what}"
+        );
+        count += 1;
+    }
+    // PKCS#1 v1.5 needs 11 bytes of overhead.
+    let rsa2048 = vector_file("rsa2048.pub");
+    assert!(kt.encrypt_pkcs1(&rsa2048, &[1u8; 246], &*p.random).is_err());
+    assert!(kt.encrypt_pkcs1(&rsa2048, &[1u8; 245], &*p.random).is_ok());
+    count
 }

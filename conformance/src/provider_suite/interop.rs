@@ -1,10 +1,13 @@
 //! Two backends' primitives against each other: what one produces, the
 //! other must accept and reproduce.
 
+use embertls::crypto::ffdh::named_ffdhe_params;
 use embertls::crypto::{CryptoProvider, SignatureAlgorithm};
+use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
+use super::kat::custom_dh_groups;
 use super::vectors::private_key_files;
-use super::{open, seal, vector_file, AEADS, GROUPS, SHA2};
+use super::{open, seal, vector_file, AEADS, CBCS, CCMS, GROUPS, SHA2};
 
 /// Key shares from `a` complete on `b` (and back) to the same secret, for
 /// every group both offer.
@@ -187,4 +190,147 @@ pub fn symmetric_interop(a: &CryptoProvider, b: &CryptoProvider) -> usize {
 /// Every primitive interop check between `a` and `b`.
 pub fn primitives_interoperate(a: &CryptoProvider, b: &CryptoProvider) -> usize {
     key_exchange_interop(a, b) + signature_interop(a, b) + symmetric_interop(a, b)
+}
+
+/// TLS 1.2 primitives between `a` and `b`: AES-CCM/CCM-8 and AES-CBC
+/// records produced on one open on the other (and both produce the same
+/// bytes), finite-field DH key pairs of one complete with the other's in
+/// every RFC 7919 group and with caller-supplied parameters, RSA key
+/// transport encrypted by one opens with the other's private key, and
+/// SHA-1/HMAC-SHA1 agree.
+pub fn tls12_primitives_interoperate(a: &CryptoProvider, b: &CryptoProvider) -> usize {
+    let names = format!("{} / {}", a.name, b.name);
+    let mut count = 0;
+    let mut key_bytes = [0u8; 32];
+    a.random.fill(&mut key_bytes).unwrap();
+    let lengths = [0usize, 1, 15, 16, 17, 64, 255, 1000, 4096, 16_384 + 256];
+    for alg in CCMS {
+        let key = &key_bytes[..alg.key_len()];
+        for len in lengths {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 29 + len) as u8).collect();
+            let nonce = [(len % 249) as u8; 12];
+            let aad = [0x17, 0x03, 0x03, (len >> 8) as u8, len as u8];
+            for (x, y) in [(a, b), (b, a)] {
+                let sealed = seal(x, alg, key, &nonce, &aad, &plaintext);
+                assert_eq!(
+                    sealed,
+                    seal(y, alg, key, &nonce, &aad, &plaintext),
+                    "[{names}] {alg:?} {len} bytes"
+                );
+                let opened = open(y, alg, key, &nonce, &aad, &sealed).unwrap_or_else(|e| {
+                    panic!("[{} -> {}] {alg:?} {len} bytes: {e:?}", x.name, y.name)
+                });
+                assert_eq!(opened, plaintext);
+                count += 1;
+            }
+        }
+    }
+    for alg in CBCS {
+        let key = &key_bytes[..alg.key_len()];
+        let (ka, kb) = (
+            a.cbc(alg).unwrap().new_key(key).unwrap(),
+            b.cbc(alg).unwrap().new_key(key).unwrap(),
+        );
+        for blocks in [0usize, 1, 2, 3, 64, 1025] {
+            let plaintext: Vec<u8> = (0..blocks * 16).map(|i| (i * 7 + blocks) as u8).collect();
+            let iv = [(blocks % 251) as u8; 16];
+            let (mut ca, mut cb) = (plaintext.clone(), plaintext.clone());
+            ka.encrypt_in_place(&iv, &mut ca).unwrap();
+            kb.encrypt_in_place(&iv, &mut cb).unwrap();
+            assert_eq!(ca, cb, "[{names}] {alg:?} {blocks} blocks");
+            ka.decrypt_in_place(&iv, &mut cb).unwrap();
+            kb.decrypt_in_place(&iv, &mut ca).unwrap();
+            assert_eq!(ca, plaintext, "[{} -> {}] {alg:?}", a.name, b.name);
+            assert_eq!(cb, plaintext, "[{} -> {}] {alg:?}", b.name, a.name);
+            count += 1;
+        }
+    }
+    let (da, db) = match (&a.ffdh, &b.ffdh) {
+        (Some(da), Some(db)) => (da, db),
+        _ => panic!("[{names}] finite-field DH missing"),
+    };
+    let mut dh_groups: Vec<(NamedGroup, Vec<u8>, Vec<u8>)> = [
+        NamedGroup::FFDHE2048,
+        NamedGroup::FFDHE3072,
+        NamedGroup::FFDHE4096,
+    ]
+    .into_iter()
+    .map(|g| {
+        let params = named_ffdhe_params(g).unwrap();
+        (g, params.p.to_vec(), params.g.to_vec())
+    })
+    .collect();
+    for (_, prime, g) in custom_dh_groups() {
+        dh_groups.push((NamedGroup(0), prime, g));
+    }
+    for (group, prime, g) in &dh_groups {
+        let x = da.start(*group, prime, g, &*a.random).unwrap();
+        let y = db.start(*group, prime, g, &*b.random).unwrap();
+        let (x_pub, y_pub) = (x.public_key().to_vec(), y.public_key().to_vec());
+        let sx = x
+            .complete(&y_pub)
+            .unwrap_or_else(|e| panic!("[{}] {group:?} refused {}'s value: {e:?}", a.name, b.name));
+        let sy = y
+            .complete(&x_pub)
+            .unwrap_or_else(|e| panic!("[{}] {group:?} refused {}'s value: {e:?}", b.name, a.name));
+        assert_eq!(
+            sx.as_ref(),
+            sy.as_ref(),
+            "[{names}] {group:?} ({} bits) secrets differ",
+            prime.len() * 8
+        );
+        count += 1;
+    }
+    // RSA key transport: the premaster secret encrypted by one backend,
+    // decrypted by the other's private key, in both directions.
+    let public = vector_file("rsa2048.pub");
+    let private = vector_file("rsa2048.pk8.der");
+    for (x, y) in [(a, b), (b, a)] {
+        let transport = x
+            .rsa_key_transport
+            .as_ref()
+            .unwrap_or_else(|| panic!("[{}] no RSA key transport", x.name));
+        let key = y.key_loader.load_private_key(&private).unwrap();
+        for i in 0..4u8 {
+            let mut premaster = vec![3u8, 3];
+            premaster.extend((0..46u8).map(|j| j.wrapping_mul(i + 1)));
+            let ct = transport
+                .encrypt_pkcs1(&public, &premaster, &*x.random)
+                .unwrap_or_else(|e| panic!("[{}] RSA encryption: {e:?}", x.name));
+            assert_eq!(ct.len(), 256, "[{}] RSA ciphertext length", x.name);
+            assert_eq!(
+                key.decrypt(&ct).as_deref(),
+                Ok(&premaster[..]),
+                "[{} -> {}] RSA key transport",
+                x.name,
+                y.name
+            );
+            count += 1;
+        }
+    }
+    let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    let (ha, hb) = (
+        a.hash(HashAlgorithm::SHA1).unwrap(),
+        b.hash(HashAlgorithm::SHA1).unwrap(),
+    );
+    let (ma, mb) = (
+        a.hmac(HashAlgorithm::SHA1).unwrap(),
+        b.hmac(HashAlgorithm::SHA1).unwrap(),
+    );
+    for len in [0, 55, 56, 64, 65, 3000] {
+        assert_eq!(
+            ha.hash(&data[..len]).as_ref(),
+            hb.hash(&data[..len]).as_ref(),
+            "[{names}] SHA-1 of {len} bytes"
+        );
+        assert_eq!(
+            ma.with_key(&data[..len])
+                .sign(&[&data[..100], &data[100..]])
+                .as_ref(),
+            mb.with_key(&data[..len]).sign(&[&data]).as_ref(),
+            "[{names}] HMAC-SHA1 key {len}"
+        );
+        count += 1;
+    }
+    count
 }

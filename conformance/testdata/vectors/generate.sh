@@ -47,6 +47,19 @@ for bits in 1024 2048 4096; do
   done
 done
 
+# TLS 1.2 RSA key transport: a premaster secret (version 3.3, 46 fixed bytes)
+# encrypted under rsa2048.
+printf '\003\003' > premaster.bin
+printf 'embertls premaster secret, 46 bytes long......' >> premaster.bin
+openssl pkeyutl -encrypt -inkey "$tmp/rsa2048.pem" -pkeyopt rsa_padding_mode:pkcs1 \
+  -in premaster.bin -out rsa2048-pkcs1v15-enc.bin
+openssl pkeyutl -decrypt -inkey "$tmp/rsa2048.pem" -pkeyopt rsa_padding_mode:pkcs1 \
+  -in rsa2048-pkcs1v15-enc.bin | cmp - premaster.bin
+
+# Caller-supplied finite-field DH groups (safe primes, g = 2).
+openssl dhparam -outform DER -out dh1024.der 1024 2>/dev/null
+openssl dhparam -outform DER -out dh2048.der 2048 2>/dev/null
+
 # Check every signature with the same tool before it is committed.
 for name in p256 p384; do
   openssl pkcs8 -nocrypt -inform DER -in "$name.pk8.der" -out "$tmp/k.pem"

@@ -1,4 +1,5 @@
-//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF on OpenSSL.
+//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF on OpenSSL, plus SHA-1 and
+//! HMAC-SHA1 for the record MAC of TLS 1.2 `*_CBC_SHA` suites.
 //!
 //! Hashing uses `EVP_MD_CTX` through [`openssl::hash::Hasher`], whose
 //! `Clone` copies the running state (`EVP_MD_CTX_copy_ex`), which is what
@@ -13,15 +14,19 @@ use embertls::msgs::enums::HashAlgorithm;
 use openssl::hash::{Hasher, MessageDigest};
 use zeroize::Zeroizing;
 
-/// One of the SHA-2 functions TLS uses.
+/// One of the hash functions TLS uses: SHA-2, and SHA-1 for CBC record MACs
+/// only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sha {
+    Sha1,
     Sha256,
     Sha384,
     Sha512,
 }
 
 impl Sha {
+    /// The SHA-2 function `alg` names. SHA-1 is deliberately absent: this
+    /// is what the verifier accepts for signatures.
     pub(crate) fn from_algorithm(alg: HashAlgorithm) -> Option<Self> {
         match alg {
             HashAlgorithm::SHA256 => Some(Self::Sha256),
@@ -33,6 +38,7 @@ impl Sha {
 
     pub(crate) fn algorithm(self) -> HashAlgorithm {
         match self {
+            Self::Sha1 => HashAlgorithm::SHA1,
             Self::Sha256 => HashAlgorithm::SHA256,
             Self::Sha384 => HashAlgorithm::SHA384,
             Self::Sha512 => HashAlgorithm::SHA512,
@@ -41,6 +47,7 @@ impl Sha {
 
     pub(crate) fn len(self) -> usize {
         match self {
+            Self::Sha1 => 20,
             Self::Sha256 => 32,
             Self::Sha384 => 48,
             Self::Sha512 => 64,
@@ -49,6 +56,7 @@ impl Sha {
 
     pub(crate) fn message_digest(self) -> MessageDigest {
         match self {
+            Self::Sha1 => MessageDigest::sha1(),
             Self::Sha256 => MessageDigest::sha256(),
             Self::Sha384 => MessageDigest::sha384(),
             Self::Sha512 => MessageDigest::sha512(),
@@ -59,9 +67,9 @@ impl Sha {
 /// The trait methods here cannot report errors. OpenSSL fails to hash only
 /// when it cannot allocate or the library is unusable (say, a FIPS
 /// configuration without SHA-2, which does not exist), so that is a panic.
-const BROKEN: &str = "OpenSSL failed a SHA-2/HMAC operation";
+const BROKEN: &str = "OpenSSL failed a SHA-1/SHA-2/HMAC operation";
 
-/// A SHA-2 hash function.
+/// A SHA-2 (or SHA-1) hash function.
 pub(crate) struct OsslHash(pub(crate) Sha);
 
 impl crypto::Hash for OsslHash {
@@ -103,7 +111,7 @@ impl HashContext for Context {
     }
 }
 
-/// HMAC over one SHA-2 function.
+/// HMAC over one SHA-2 (or SHA-1) function.
 pub(crate) struct OsslHmac(pub(crate) Sha);
 
 impl crypto::Hmac for OsslHmac {
@@ -132,7 +140,7 @@ pub(crate) struct KeyedHmac {
 impl KeyedHmac {
     pub(crate) fn new(sha: Sha, key: &[u8]) -> Self {
         let block = match sha {
-            Sha::Sha256 => 64,
+            Sha::Sha1 | Sha::Sha256 => 64,
             Sha::Sha384 | Sha::Sha512 => 128,
         };
         let mut padded = Zeroizing::new([0u8; 128]);

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use embertls::crypto::{KeyLoader, KeyType, SigningKey};
+use embertls::crypto::{KeyLoader, KeyType, RsaKeyTransport, SecureRandom, SigningKey};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::SignatureScheme;
 use openssl::bn::{BigNum, BigNumContext};
@@ -21,7 +21,8 @@ use openssl::rsa::{Padding, Rsa};
 use openssl::sign::{RsaPssSaltlen, Signer};
 
 use crate::der::tlv;
-use crate::verify::{RSA_MAX_BITS, RSA_MIN_BITS};
+use crate::verify::{rsa_public_key, RSA_MAX_BITS, RSA_MIN_BITS};
+use zeroize::Zeroizing;
 
 fn invalid(_: ErrorStack) -> CryptoError {
     CryptoError::InvalidKey
@@ -195,5 +196,80 @@ impl SigningKey for OpenSslSigningKey {
             signer.sign_oneshot_to_vec(message)
         })();
         signed.map_err(|_| CryptoError::SigningFailed)
+    }
+
+    /// PKCS#1 v1.5 decryption (TLS 1.2 RSA key transport, `RSA_private_decrypt`,
+    /// blinded by OpenSSL). The ciphertext must be exactly as long as the
+    /// modulus (RFC 8017 7.2.2 step 1). A bad padding is an error; the
+    /// engine hides which error it was. OpenSSL 3.2 and later answer a bad
+    /// padding with a synthetic plaintext instead (implicit rejection),
+    /// which the engine's constant-time handling treats alike.
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        if self.key_type != KeyType::Rsa {
+            return Err(CryptoError::UnsupportedAlgorithm);
+        }
+        let rsa = self.key.rsa().map_err(|_| CryptoError::Other)?;
+        let size = rsa.size() as usize;
+        if ciphertext.len() != size {
+            return Err(CryptoError::Other);
+        }
+        let mut out = Zeroizing::new(vec![0u8; size]);
+        let len = rsa
+            .private_decrypt(ciphertext, &mut out, Padding::PKCS1)
+            .map_err(|_| CryptoError::Other)?;
+        Ok(out[..len].to_vec())
+    }
+}
+
+/// RSA PKCS#1 v1.5 encryption for the client side of TLS 1.2 RSA key
+/// transport. Public keys are DER RSAPublicKey with the verifier's bounds
+/// (2048 to 8192 bits). The padding's random bytes come from the
+/// [`SecureRandom`] passed in, so a scripted source reproduces the
+/// ciphertext; the block is then raised to `e` by `RSA_public_encrypt`
+/// without padding.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OpenSslRsaKeyTransport;
+
+impl RsaKeyTransport for OpenSslRsaKeyTransport {
+    fn encrypt_pkcs1(
+        &self,
+        public_key: &[u8],
+        plaintext: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let (key, k) = rsa_public_key(public_key)?;
+        // RFC 8017 7.2.1: EM = 0x00 || 0x02 || PS || 0x00 || M, PS at
+        // least 8 non-zero random bytes.
+        if plaintext.len() + 11 > k {
+            return Err(CryptoError::Other);
+        }
+        let mut em = Zeroizing::new(vec![0u8; k]);
+        em[1] = 2;
+        let ps_end = k - plaintext.len() - 1;
+        {
+            let ps = &mut em[2..ps_end];
+            rng.fill(ps)?;
+            for i in 0..ps.len() {
+                // Redraw zeros one byte at a time, as RFC 8017 suggests.
+                let mut tries = 0;
+                while ps[i] == 0 {
+                    tries += 1;
+                    if tries > 64 {
+                        return Err(CryptoError::RandomFailed);
+                    }
+                    rng.fill(&mut ps[i..=i])?;
+                }
+            }
+        }
+        em[ps_end + 1..].copy_from_slice(plaintext);
+        let rsa = key.rsa().map_err(|_| CryptoError::Other)?;
+        let mut out = vec![0u8; k];
+        let len = rsa
+            .public_encrypt(&em, &mut out, Padding::NONE)
+            .map_err(|_| CryptoError::Other)?;
+        if len != k {
+            return Err(CryptoError::Other);
+        }
+        Ok(out)
     }
 }

@@ -11,7 +11,9 @@
 #![forbid(unsafe_code)]
 
 mod aead;
+mod cbc;
 mod der;
+mod ffdh;
 mod hash;
 mod keys;
 mod kx;
@@ -20,13 +22,14 @@ mod verify;
 use std::sync::Arc;
 
 use embertls::crypto::{
-    Aead, CryptoProvider, Hash, Hkdf, Hmac, KeyExchangeGroup, SecureRandom, TimeSource, Tls12Prf,
-    UnixTime,
+    Aead, Cbc, CryptoProvider, Hash, Hkdf, Hmac, KeyExchangeGroup, SecureRandom, TimeSource,
+    Tls12Prf, UnixTime,
 };
 use embertls::error::CryptoError;
 
+pub use ffdh::OpenSslFfdh;
 use hash::Sha;
-pub use keys::OpenSslKeyLoader;
+pub use keys::{OpenSslKeyLoader, OpenSslRsaKeyTransport};
 pub use verify::OpenSslVerifier;
 
 /// The provider with OpenSSL's random generator and the system clock.
@@ -41,7 +44,9 @@ pub fn provider_with(
     random: Arc<dyn SecureRandom>,
     time: Option<Arc<dyn TimeSource>>,
 ) -> CryptoProvider {
-    let shas = [Sha::Sha256, Sha::Sha384, Sha::Sha512];
+    // SHA-1 last, and only as a hash and HMAC: the record MAC of TLS 1.2
+    // *_CBC_SHA suites. The verifier, HKDF and the PRF never see it.
+    let shas = [Sha::Sha256, Sha::Sha384, Sha::Sha512, Sha::Sha1];
     let hashes: Vec<Arc<dyn Hash>> = shas
         .iter()
         .map(|&s| Arc::new(hash::OsslHash(s)) as Arc<dyn Hash>)
@@ -50,7 +55,7 @@ pub fn provider_with(
         .iter()
         .map(|&s| Arc::new(hash::OsslHmac(s)) as Arc<dyn Hmac>)
         .collect();
-    let hkdfs: Vec<Arc<dyn Hkdf>> = shas
+    let hkdfs: Vec<Arc<dyn Hkdf>> = shas[..3]
         .iter()
         .map(|&s| Arc::new(hash::OsslHkdf(s)) as Arc<dyn Hkdf>)
         .collect();
@@ -63,23 +68,28 @@ pub fn provider_with(
         Arc::new(aead::AES_128_GCM),
         Arc::new(aead::AES_256_GCM),
         Arc::new(aead::CHACHA20_POLY1305),
+        Arc::new(aead::AES_128_CCM),
+        Arc::new(aead::AES_256_CCM),
+        Arc::new(aead::AES_128_CCM_8),
+        Arc::new(aead::AES_256_CCM_8),
     ];
+    let cbcs: Vec<Arc<dyn Cbc>> = vec![Arc::new(cbc::AES_128_CBC), Arc::new(cbc::AES_256_CBC)];
     let groups: Vec<Arc<dyn KeyExchangeGroup>> = vec![
         Arc::new(kx::X25519),
         Arc::new(kx::SECP256R1),
         Arc::new(kx::SECP384R1),
     ];
     CryptoProvider {
-        cbcs: vec![],
-        ffdh: None,
-        rsa_key_transport: None,
         name: "openssl",
         hashes,
         hmacs,
         hkdfs,
         prfs,
         aeads,
+        cbcs,
         groups,
+        ffdh: Some(Arc::new(OpenSslFfdh)),
+        rsa_key_transport: Some(Arc::new(OpenSslRsaKeyTransport)),
         verifier: Arc::new(OpenSslVerifier),
         key_loader: Arc::new(OpenSslKeyLoader),
         random,
@@ -119,7 +129,7 @@ impl TimeSource for SystemTimeSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embertls::crypto::AeadAlgorithm;
+    use embertls::crypto::{AeadAlgorithm, CbcAlgorithm, SignatureAlgorithm};
     use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
     #[test]
@@ -141,9 +151,35 @@ mod tests {
             [
                 AeadAlgorithm::Aes128Gcm,
                 AeadAlgorithm::Aes256Gcm,
-                AeadAlgorithm::ChaCha20Poly1305
+                AeadAlgorithm::ChaCha20Poly1305,
+                AeadAlgorithm::Aes128Ccm,
+                AeadAlgorithm::Aes256Ccm,
+                AeadAlgorithm::Aes128Ccm8,
+                AeadAlgorithm::Aes256Ccm8,
             ]
         );
+        for a in &p.aeads {
+            let alg = a.algorithm();
+            assert!(a.new_key(&[0u8; 32][..alg.key_len()]).is_ok(), "{alg:?}");
+        }
+        let cbcs: Vec<_> = p.cbcs.iter().map(|c| c.algorithm()).collect();
+        assert_eq!(cbcs, [CbcAlgorithm::Aes128Cbc, CbcAlgorithm::Aes256Cbc]);
+        // SHA-1: hash and HMAC for CBC record MACs, nothing else.
+        assert_eq!(p.hash(HashAlgorithm::SHA1).unwrap().output_len(), 20);
+        assert_eq!(p.hmac(HashAlgorithm::SHA1).unwrap().output_len(), 20);
+        assert!(p.hkdf(HashAlgorithm::SHA1).is_none());
+        assert!(p.prf(HashAlgorithm::SHA1).is_none());
+        assert!(!p.verifier.supports(SignatureAlgorithm::RsaPkcs1 {
+            hash: HashAlgorithm::SHA1
+        }));
+        assert!(p.ffdh.is_some() && p.rsa_key_transport.is_some());
+        for group in [
+            NamedGroup::FFDHE2048,
+            NamedGroup::FFDHE3072,
+            NamedGroup::FFDHE4096,
+        ] {
+            assert!(p.supports_group(group));
+        }
         for alg in [
             HashAlgorithm::SHA256,
             HashAlgorithm::SHA384,

@@ -1,4 +1,5 @@
-//! AES-GCM and ChaCha20-Poly1305 record protection.
+//! AES-GCM, ChaCha20-Poly1305 and AES-CCM (16- and 8-byte tags) record
+//! protection.
 //!
 //! Both directions work in place through `AeadInPlace`'s detached calls, so
 //! sealing or opening a record allocates nothing.
@@ -6,13 +7,14 @@
 use alloc::boxed::Box;
 use core::marker::PhantomData;
 
-use aead::consts::{U12, U16};
+use aead::consts::{U12, U16, U8};
+use aead::generic_array::typenum::Unsigned;
 use aead::{AeadCore, AeadInPlace, KeyInit, Nonce, Tag};
 use embertls::crypto::{Aead, AeadAlgorithm, AeadKey};
 use embertls::error::CryptoError;
 
-/// Tag length of every AEAD here.
-const TAG_LEN: usize = 16;
+/// AES-CCM with TLS's 12-byte nonce (RFC 6655) and a tag of `T` bytes.
+pub(crate) type AesCcm<A, T> = ccm::Ccm<A, T, U12>;
 
 /// An AEAD algorithm backed by the RustCrypto cipher `C`.
 pub(crate) struct RcAead<C> {
@@ -33,10 +35,18 @@ pub(crate) const AES_128_GCM: RcAead<aes_gcm::Aes128Gcm> = RcAead::new(AeadAlgor
 pub(crate) const AES_256_GCM: RcAead<aes_gcm::Aes256Gcm> = RcAead::new(AeadAlgorithm::Aes256Gcm);
 pub(crate) const CHACHA20_POLY1305: RcAead<chacha20poly1305::ChaCha20Poly1305> =
     RcAead::new(AeadAlgorithm::ChaCha20Poly1305);
+pub(crate) const AES_128_CCM: RcAead<AesCcm<aes::Aes128, U16>> =
+    RcAead::new(AeadAlgorithm::Aes128Ccm);
+pub(crate) const AES_256_CCM: RcAead<AesCcm<aes::Aes256, U16>> =
+    RcAead::new(AeadAlgorithm::Aes256Ccm);
+pub(crate) const AES_128_CCM_8: RcAead<AesCcm<aes::Aes128, U8>> =
+    RcAead::new(AeadAlgorithm::Aes128Ccm8);
+pub(crate) const AES_256_CCM_8: RcAead<AesCcm<aes::Aes256, U8>> =
+    RcAead::new(AeadAlgorithm::Aes256Ccm8);
 
 impl<C> Aead for RcAead<C>
 where
-    C: AeadInPlace + AeadCore<NonceSize = U12, TagSize = U16> + KeyInit + Send + Sync + 'static,
+    C: AeadInPlace + AeadCore<NonceSize = U12> + KeyInit + Send + Sync + 'static,
 {
     fn algorithm(&self) -> AeadAlgorithm {
         self.algorithm
@@ -46,6 +56,7 @@ where
         if key.len() != self.algorithm.key_len() {
             return Err(CryptoError::InvalidKey);
         }
+        debug_assert_eq!(C::TagSize::USIZE, self.algorithm.tag_len());
         let cipher = C::new_from_slice(key).map_err(|_| CryptoError::InvalidKey)?;
         Ok(Box::new(RcAeadKey(cipher)))
     }
@@ -56,7 +67,7 @@ struct RcAeadKey<C>(C);
 
 impl<C> AeadKey for RcAeadKey<C>
 where
-    C: AeadInPlace + AeadCore<NonceSize = U12, TagSize = U16> + Send + Sync,
+    C: AeadInPlace + AeadCore<NonceSize = U12> + Send + Sync,
 {
     fn seal_in_place(
         &self,
@@ -65,7 +76,7 @@ where
         in_out: &mut [u8],
         tag: &mut [u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != TAG_LEN {
+        if tag.len() != C::TagSize::USIZE {
             return Err(CryptoError::Other);
         }
         // Fails only past the cipher's plaintext limit (~64 GiB for GCM).
@@ -84,11 +95,13 @@ where
         in_out: &mut [u8],
         tag: &[u8],
     ) -> Result<(), CryptoError> {
-        if tag.len() != TAG_LEN {
+        if tag.len() != C::TagSize::USIZE {
             return Err(CryptoError::Other);
         }
-        // Both ciphers check the tag before decrypting, so on failure
-        // `in_out` still holds ciphertext.
+        // GCM and ChaCha20-Poly1305 check the tag before decrypting, so on
+        // failure `in_out` still holds ciphertext; CCM authenticates the
+        // plaintext, so it decrypts first and zeroes `in_out` on failure.
+        // Either way no unauthenticated plaintext is released.
         self.0
             .decrypt_in_place_detached(
                 Nonce::<C>::from_slice(nonce),
@@ -220,6 +233,69 @@ only one tip for the future, sunscreen would be it.";
             }
             assert!(open(aead, &key, &nonce, b"hdX", &sealed).is_err());
             assert!(open(aead, &key, &[2u8; 12], b"hdr", &sealed).is_err());
+        }
+    }
+
+    /// NIST SP 800-38C appendix C, example 3: AES-128, 12-byte nonce,
+    /// 8-byte tag (CCM-8 as TLS uses it).
+    #[test]
+    fn aes128ccm8_sp800_38c_example_3() {
+        let key = AES_128_CCM_8
+            .new_key(&hex!("404142434445464748494a4b4c4d4e4f"))
+            .unwrap();
+        let nonce = hex!("101112131415161718191a1b");
+        let aad = hex!("000102030405060708090a0b0c0d0e0f10111213");
+        let pt = hex!("202122232425262728292a2b2c2d2e2f3031323334353637");
+        let mut buf = pt;
+        let mut tag = [0u8; 8];
+        key.seal_in_place(&nonce, &aad, &mut buf, &mut tag).unwrap();
+        assert_eq!(
+            buf,
+            hex!("e3b201a9f5b71a7a9b1ceaeccd97e70b6176aad9a4428aa5")
+        );
+        assert_eq!(tag, hex!("484392fbc1b09951"));
+        key.open_in_place(&nonce, &aad, &mut buf, &tag).unwrap();
+        assert_eq!(buf, pt);
+        // A 16-byte tag buffer is the wrong size for CCM-8.
+        assert!(key
+            .seal_in_place(&nonce, &aad, &mut buf, &mut [0u8; 16])
+            .is_err());
+    }
+
+    /// CCM decrypts before it can check the tag: a forgery leaves zeros,
+    /// never plaintext.
+    #[test]
+    fn ccm_forgeries_fail_and_release_nothing() {
+        let aeads: [&dyn Aead; 4] = [&AES_128_CCM, &AES_256_CCM, &AES_128_CCM_8, &AES_256_CCM_8];
+        for aead in aeads {
+            let alg = aead.algorithm();
+            let key = aead.new_key(&vec![9u8; alg.key_len()]).unwrap();
+            let nonce = [3u8; 12];
+            let pt = b"application data, two blocks long".to_vec();
+            let mut ct = pt.clone();
+            let mut tag = vec![0u8; alg.tag_len()];
+            key.seal_in_place(&nonce, b"hdr", &mut ct, &mut tag)
+                .unwrap();
+            assert_ne!(ct, pt);
+            for (flip_ct, flip_tag) in [(true, false), (false, true)] {
+                let mut buf = ct.clone();
+                let mut bad_tag = tag.clone();
+                if flip_ct {
+                    buf[5] ^= 1;
+                }
+                if flip_tag {
+                    bad_tag[alg.tag_len() - 1] ^= 0x80;
+                }
+                assert_eq!(
+                    key.open_in_place(&nonce, b"hdr", &mut buf, &bad_tag),
+                    Err(CryptoError::Other),
+                    "{alg:?}"
+                );
+                assert!(buf.iter().all(|&b| b == 0), "{alg:?}");
+            }
+            let mut buf = ct.clone();
+            key.open_in_place(&nonce, b"hdr", &mut buf, &tag).unwrap();
+            assert_eq!(buf, pt);
         }
     }
 

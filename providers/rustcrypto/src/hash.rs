@@ -1,7 +1,10 @@
-//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF.
+//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF, plus SHA-1 and HMAC-SHA1
+//! for the record MAC of TLS 1.2 `*_CBC_SHA` suites.
 //!
 //! One generic implementation per trait, instantiated for SHA-256/384/512
-//! through [`HashFn`], so the three hashes cannot drift apart.
+//! (and SHA-1) through [`HashFn`], so the hashes cannot drift apart. SHA-1
+//! is never offered to signature verification (`verify.rs` knows only
+//! SHA-2) nor to HKDF or the PRF.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -12,13 +15,19 @@ use embertls::error::CryptoError;
 use embertls::msgs::enums::HashAlgorithm;
 use hmac::digest::{Digest, KeyInit};
 use hmac::Mac;
+use sha1::Sha1;
 use sha2::{Sha256, Sha384, Sha512};
 
-/// A SHA-2 function together with its HMAC type.
+/// A SHA-1 or SHA-2 function together with its HMAC type.
 pub(crate) trait HashFn: Digest + Clone + Send + Sync + 'static {
     const ALGORITHM: HashAlgorithm;
     /// `hmac::Hmac<Self>`; named here so the bounds HKDF needs are stated once.
     type Mac: Mac + KeyInit + Clone + Send + Sync + hkdf::HmacImpl<Self> + 'static;
+}
+
+impl HashFn for Sha1 {
+    const ALGORITHM: HashAlgorithm = HashAlgorithm::SHA1;
+    type Mac = hmac::Hmac<Sha1>;
 }
 
 impl HashFn for Sha256 {
@@ -224,6 +233,45 @@ mod tests {
         assert_eq!(
             ctx.finish().as_ref(),
             h.hash(b"client hello server hello").as_ref()
+        );
+    }
+
+    #[test]
+    fn sha1_fips180_and_hmac_sha1_rfc2202() {
+        let h = Sha::<Sha1>::new();
+        assert_eq!(h.algorithm(), HashAlgorithm::SHA1);
+        assert_eq!(h.output_len(), 20);
+        assert_eq!(
+            h.hash(b"abc").as_ref(),
+            hex!("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
+        let mut ctx = h.start();
+        ctx.update(b"abcdbcdecdefdefgefghfghighijhi");
+        let fork = ctx.fork();
+        ctx.update(b"jkijkljklmklmnlmnomnopnopq");
+        assert_eq!(
+            ctx.finish().as_ref(),
+            hex!("84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        );
+        assert_eq!(
+            fork.finish().as_ref(),
+            h.hash(b"abcdbcdecdefdefgefghfghighijhi").as_ref()
+        );
+        // RFC 2202 section 3, cases 2 and 6.
+        let hmac = HmacSha::<Sha1>::new();
+        assert_eq!(hmac.hash_algorithm(), HashAlgorithm::SHA1);
+        assert_eq!(hmac.output_len(), 20);
+        assert_eq!(
+            hmac.with_key(b"Jefe")
+                .sign(&[b"what do ya want ", b"for nothing?"])
+                .as_ref(),
+            hex!("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+        );
+        assert_eq!(
+            hmac.with_key(&[0xaa; 80])
+                .sign(&[b"Test Using Larger Than Block-Size Key - Hash Key First"])
+                .as_ref(),
+            hex!("aa4ae5e15272d00e95705637ce8a3b55ed402112")
         );
     }
 

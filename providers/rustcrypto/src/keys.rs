@@ -3,7 +3,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use embertls::crypto::{KeyLoader, KeyType, SecureRandom, SigningKey};
+use embertls::crypto::{KeyLoader, KeyType, RsaKeyTransport, SecureRandom, SigningKey};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::{HashAlgorithm, SignatureScheme};
 use pkcs1::der::Decode;
@@ -12,7 +12,7 @@ use rsa::traits::PublicKeyParts;
 use sha2::{Sha256, Sha384, Sha512};
 use signature::Signer;
 
-use crate::verify::{digest, RSA_MAX_BITS, RSA_MIN_BITS};
+use crate::verify::{digest, rsa_public_key, RSA_MAX_BITS, RSA_MIN_BITS};
 
 const OID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -221,6 +221,52 @@ impl SigningKey for Rsa {
         }
         result.map_err(|_| CryptoError::SigningFailed)
     }
+
+    /// PKCS#1 v1.5 decryption (TLS 1.2 RSA key transport), blinded. A bad
+    /// padding or a ciphertext not exactly as long as the modulus is an
+    /// error; the engine hides which error it was.
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        // RFC 8017 7.2.2 step 1: exactly as long as the modulus. `rsa`
+        // would take leading zero bytes in front of a valid ciphertext.
+        if ciphertext.len() != self.key.size() {
+            return Err(CryptoError::Other);
+        }
+        let mut rng = FallibleRng::new(&*self.random);
+        let result = self
+            .key
+            .decrypt_blinded(&mut rng, rsa::Pkcs1v15Encrypt, ciphertext);
+        if rng.failed {
+            return Err(CryptoError::RandomFailed);
+        }
+        result.map_err(|_| CryptoError::Other)
+    }
+}
+
+/// RSA PKCS#1 v1.5 encryption for the client side of TLS 1.2 RSA key
+/// transport. Public keys are DER RSAPublicKey with the verifier's size
+/// bounds (2048 to 8192 bits).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RustCryptoRsaKeyTransport;
+
+impl RsaKeyTransport for RustCryptoRsaKeyTransport {
+    fn encrypt_pkcs1(
+        &self,
+        public_key: &[u8],
+        plaintext: &[u8],
+        rng: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, CryptoError> {
+        let key = rsa_public_key(public_key)?;
+        // The padding needs non-zero random bytes: after a failure, hand
+        // out ones so that `rsa` does not wait forever for them.
+        let mut rng = FallibleRng::new(rng);
+        rng.filler = 1;
+        let result = key.encrypt(&mut rng, rsa::Pkcs1v15Encrypt, plaintext);
+        if rng.failed {
+            return Err(CryptoError::RandomFailed);
+        }
+        // Fails only for a message too long for the key.
+        result.map_err(|_| CryptoError::Other)
+    }
 }
 
 /// Feeds the `rsa` crate, which calls the infallible `fill_bytes`, without
@@ -230,6 +276,8 @@ impl SigningKey for Rsa {
 struct FallibleRng<'a> {
     source: &'a dyn SecureRandom,
     failed: bool,
+    /// What is handed out after a failure.
+    filler: u8,
 }
 
 impl<'a> FallibleRng<'a> {
@@ -237,6 +285,7 @@ impl<'a> FallibleRng<'a> {
         Self {
             source,
             failed: false,
+            filler: 0,
         }
     }
 }
@@ -253,7 +302,7 @@ impl rand_core::RngCore for FallibleRng<'_> {
     fn fill_bytes(&mut self, dest: &mut [u8]) {
         if self.failed || self.source.fill(dest).is_err() {
             self.failed = true;
-            dest.fill(0);
+            dest.fill(self.filler);
         }
     }
 
@@ -431,6 +480,64 @@ mod tests {
         assert_eq!(
             key.sign(SignatureScheme::RSA_PKCS1_SHA256, b"m"),
             Err(CryptoError::RandomFailed)
+        );
+    }
+
+    #[test]
+    fn rsa_key_transport_round_trip() {
+        let key = loader().load_private_key(&data("rsa2048.pk8.der")).unwrap();
+        let public = {
+            let spki = data("rsa2048.spki.der");
+            spki_bits(&spki)
+        };
+        let rng = crate::testutil::Counter::default();
+        let mut premaster = [0u8; 48];
+        premaster[..2].copy_from_slice(&[3, 3]);
+        premaster[2..].fill(0x5c);
+        let ct = RustCryptoRsaKeyTransport
+            .encrypt_pkcs1(&public, &premaster, &rng)
+            .unwrap();
+        assert_eq!(ct.len(), 256);
+        assert_eq!(key.decrypt(&ct).unwrap(), premaster);
+        // Randomized padding: a second encryption differs.
+        let ct2 = RustCryptoRsaKeyTransport
+            .encrypt_pkcs1(&public, &premaster, &rng)
+            .unwrap();
+        assert_ne!(ct, ct2);
+        // Garbage, wrong lengths and a tampered ciphertext are errors.
+        assert!(key.decrypt(&[0u8; 256]).is_err());
+        assert!(key.decrypt(&[]).is_err());
+        assert!(key.decrypt(&ct[1..]).is_err());
+        assert!(key.decrypt(&[&[0u8][..], &ct].concat()).is_err());
+        let mut bad = ct.clone();
+        bad[0] ^= 0x40;
+        bad[100] ^= 1;
+        assert!(key.decrypt(&bad).is_err());
+        // Keys outside the size bounds, non-keys and failing randomness.
+        let small = spki_bits(&data("rsa1024.spki.der"));
+        assert_eq!(
+            RustCryptoRsaKeyTransport
+                .encrypt_pkcs1(&small, &premaster, &rng)
+                .err(),
+            Some(CryptoError::InvalidKey)
+        );
+        assert_eq!(
+            RustCryptoRsaKeyTransport
+                .encrypt_pkcs1(b"junk", &premaster, &rng)
+                .err(),
+            Some(CryptoError::InvalidKey)
+        );
+        assert_eq!(
+            RustCryptoRsaKeyTransport
+                .encrypt_pkcs1(&public, &premaster, &Scripted::new(&[]))
+                .err(),
+            Some(CryptoError::RandomFailed)
+        );
+        // Non-RSA keys cannot decrypt.
+        let ec = loader().load_private_key(&data("p256.pk8.der")).unwrap();
+        assert_eq!(
+            ec.decrypt(&ct).err(),
+            Some(CryptoError::UnsupportedAlgorithm)
         );
     }
 

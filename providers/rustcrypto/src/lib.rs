@@ -11,6 +11,8 @@ extern crate alloc;
 extern crate std;
 
 mod aead;
+mod cbc;
+mod ffdh;
 mod hash;
 mod keys;
 mod kx;
@@ -21,12 +23,16 @@ use alloc::vec;
 
 #[cfg(feature = "std")]
 use embertls::crypto::UnixTime;
-use embertls::crypto::{CryptoProvider, Hash, Hkdf, Hmac, SecureRandom, TimeSource, Tls12Prf};
+use embertls::crypto::{
+    Aead, Cbc, CryptoProvider, Hash, Hkdf, Hmac, SecureRandom, TimeSource, Tls12Prf,
+};
 #[cfg(feature = "std")]
 use embertls::error::CryptoError;
+use sha1::Sha1;
 use sha2::{Sha256, Sha384, Sha512};
 
-pub use keys::RustCryptoKeyLoader;
+pub use ffdh::RustCryptoFfdh;
+pub use keys::{RustCryptoKeyLoader, RustCryptoRsaKeyTransport};
 pub use verify::RustCryptoVerifier;
 
 /// The provider with OS randomness and the system clock.
@@ -45,11 +51,15 @@ pub fn provider_with(
         Arc::new(hash::Sha::<Sha256>::new()),
         Arc::new(hash::Sha::<Sha384>::new()),
         Arc::new(hash::Sha::<Sha512>::new()),
+        // Only for the record MAC of TLS 1.2 *_CBC_SHA suites; never for
+        // signatures, the transcript, HKDF or the PRF.
+        Arc::new(hash::Sha::<Sha1>::new()),
     ];
     let hmacs: vec::Vec<Arc<dyn Hmac>> = vec![
         Arc::new(hash::HmacSha::<Sha256>::new()),
         Arc::new(hash::HmacSha::<Sha384>::new()),
         Arc::new(hash::HmacSha::<Sha512>::new()),
+        Arc::new(hash::HmacSha::<Sha1>::new()),
     ];
     let hkdfs: vec::Vec<Arc<dyn Hkdf>> = vec![
         Arc::new(hash::HkdfSha::<Sha256>::new()),
@@ -61,20 +71,26 @@ pub fn provider_with(
         Arc::new(hash::prf::<Sha256>()),
         Arc::new(hash::prf::<Sha384>()),
     ];
+    let aeads: vec::Vec<Arc<dyn Aead>> = vec![
+        Arc::new(aead::AES_128_GCM),
+        Arc::new(aead::AES_256_GCM),
+        Arc::new(aead::CHACHA20_POLY1305),
+        Arc::new(aead::AES_128_CCM),
+        Arc::new(aead::AES_256_CCM),
+        Arc::new(aead::AES_128_CCM_8),
+        Arc::new(aead::AES_256_CCM_8),
+    ];
+    let cbcs: vec::Vec<Arc<dyn Cbc>> = vec![Arc::new(cbc::AES_128_CBC), Arc::new(cbc::AES_256_CBC)];
     CryptoProvider {
-        cbcs: vec![],
-        ffdh: None,
-        rsa_key_transport: None,
         name: "rustcrypto",
         hashes,
         hmacs,
         hkdfs,
         prfs,
-        aeads: vec![
-            Arc::new(aead::AES_128_GCM),
-            Arc::new(aead::AES_256_GCM),
-            Arc::new(aead::CHACHA20_POLY1305),
-        ],
+        aeads,
+        cbcs,
+        ffdh: Some(Arc::new(RustCryptoFfdh)),
+        rsa_key_transport: Some(Arc::new(RustCryptoRsaKeyTransport)),
         groups: vec![
             Arc::new(kx::X25519),
             Arc::new(kx::SECP256R1),
@@ -182,7 +198,7 @@ mod testutil {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embertls::crypto::AeadAlgorithm;
+    use embertls::crypto::{AeadAlgorithm, CbcAlgorithm};
     use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
     fn check(p: &CryptoProvider) {
@@ -202,16 +218,44 @@ mod tests {
             [
                 AeadAlgorithm::Aes128Gcm,
                 AeadAlgorithm::Aes256Gcm,
-                AeadAlgorithm::ChaCha20Poly1305
+                AeadAlgorithm::ChaCha20Poly1305,
+                AeadAlgorithm::Aes128Ccm,
+                AeadAlgorithm::Aes256Ccm,
+                AeadAlgorithm::Aes128Ccm8,
+                AeadAlgorithm::Aes256Ccm8,
             ]
         );
+        for a in &p.aeads {
+            let alg = a.algorithm();
+            assert!(a.new_key(&[0u8; 32][..alg.key_len()]).is_ok(), "{alg:?}");
+        }
+        let cbcs: vec::Vec<_> = p.cbcs.iter().map(|c| c.algorithm()).collect();
+        assert_eq!(cbcs, [CbcAlgorithm::Aes128Cbc, CbcAlgorithm::Aes256Cbc]);
         let hashes: vec::Vec<_> = p.hashes.iter().map(|h| h.algorithm()).collect();
         let sha2 = [
             HashAlgorithm::SHA256,
             HashAlgorithm::SHA384,
             HashAlgorithm::SHA512,
         ];
-        assert_eq!(hashes, sha2);
+        assert_eq!(hashes, [&sha2[..], &[HashAlgorithm::SHA1]].concat());
+        // SHA-1: hash and HMAC for CBC record MACs, nothing else.
+        assert_eq!(p.hash(HashAlgorithm::SHA1).unwrap().output_len(), 20);
+        assert_eq!(p.hmac(HashAlgorithm::SHA1).unwrap().output_len(), 20);
+        assert!(p.hkdf(HashAlgorithm::SHA1).is_none());
+        assert!(p.prf(HashAlgorithm::SHA1).is_none());
+        assert!(!p
+            .verifier
+            .supports(embertls::crypto::SignatureAlgorithm::RsaPkcs1 {
+                hash: HashAlgorithm::SHA1
+            }));
+        assert!(p.ffdh.is_some() && p.rsa_key_transport.is_some());
+        for group in [
+            NamedGroup::FFDHE2048,
+            NamedGroup::FFDHE3072,
+            NamedGroup::FFDHE4096,
+        ] {
+            assert!(p.supports_group(group));
+        }
         for alg in sha2 {
             assert_eq!(p.hmac(alg).unwrap().hash_algorithm(), alg);
             assert_eq!(p.hkdf(alg).unwrap().hash_algorithm(), alg);
