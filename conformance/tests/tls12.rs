@@ -600,3 +600,58 @@ fn periodic_renegotiation_after_the_configured_record_count() {
     }
     assert!(renegotiations >= 2, "renegotiated {renegotiations} times");
 }
+
+/// Records every call and applies a rule to the flags.
+struct Callback {
+    seen: Mutex<Vec<(usize, u32)>>,
+    rule: fn(usize, &mut embertls::verify::VerifyResult),
+}
+
+impl embertls::verify::VerifyCallback for Callback {
+    fn verify(
+        &self,
+        _certificate: &rustls_pki_types::CertificateDer<'_>,
+        depth: usize,
+        flags: &mut embertls::verify::VerifyResult,
+    ) {
+        self.seen.lock().unwrap().push((depth, flags.bits()));
+        (self.rule)(depth, flags);
+    }
+}
+
+#[test]
+fn verify_callback_sees_every_certificate_and_may_change_flags() {
+    use embertls::verify::VerifyResult;
+    for version in [VersionRange::TLS12_ONLY, VersionRange::TLS13_ONLY] {
+        // The wrong name fails verification; the callback accepts it.
+        let accept_name = Arc::new(Callback {
+            seen: Mutex::new(Vec::new()),
+            rule: |_, flags| flags.remove(VerifyResult::CN_MISMATCH),
+        });
+        let mut client = client_config(Mode::Direct);
+        let mut server = server_config(Mode::Direct, "p256");
+        client.common.versions = version;
+        server.common.versions = version;
+        client.common.verify_callback = Some(accept_name.clone());
+        let mut pair = Pair::new(client.clone(), server.clone(), Some("other.example")).unwrap();
+        pair.handshake().unwrap();
+        assert_eq!(pair.client.verify_result(), Some(VerifyResult::empty()));
+        assert_eq!(
+            *accept_name.seen.lock().unwrap(),
+            vec![(0, VerifyResult::CN_MISMATCH.bits())],
+            "one certificate (the server sends no intermediates), with the name failure"
+        );
+        // A callback that objects fails a Required handshake.
+        let reject = Arc::new(Callback {
+            seen: Mutex::new(Vec::new()),
+            rule: |_, flags| flags.insert(VerifyResult::OTHER),
+        });
+        client.common.verify_callback = Some(reject);
+        let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
+        assert!(pair.handshake().is_err());
+        assert!(pair
+            .server_log
+            .alerts
+            .contains(&AlertDescription::BadCertificate));
+    }
+}

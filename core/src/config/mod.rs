@@ -90,6 +90,9 @@ pub struct CommonConfig {
     /// Checks the peer's chain against `roots` (WebPKI by default); may be
     /// pausable.
     pub cert_verifier: Arc<dyn CertificateVerifier>,
+    /// Sees every certificate of the peer's chain with its failure flags,
+    /// which it may clear or extend (Mbed TLS conf_verify).
+    pub verify_callback: Option<Arc<dyn crate::verify::VerifyCallback>>,
     /// Asked to sign before our certificate's own key; may decline
     /// (Mbed TLS conf_async_private_cb).
     pub external_signer: Option<Arc<dyn ExternalSigner>>,
@@ -130,6 +133,7 @@ impl CommonConfig {
             verify_mode: VerifyMode::Required,
             roots: RootStore::new(),
             cert_verifier,
+            verify_callback: None,
             external_signer: None,
             key_log: None,
             max_fragment_len: MAX_PLAINTEXT_LEN,
@@ -169,6 +173,13 @@ impl CommonConfig {
             .copied()
             .filter(|g| self.provider.supports_group(*g))
             .collect()
+    }
+
+    pub(crate) fn verify_policy(&self) -> crate::verify::VerifyPolicy {
+        crate::verify::VerifyPolicy {
+            mode: self.verify_mode,
+            callback: self.verify_callback.clone(),
+        }
     }
 
     pub(crate) fn verifier(&self) -> WebPkiVerifier {

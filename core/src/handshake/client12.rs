@@ -173,7 +173,7 @@ impl Client12State {
     pub fn resume(self, cx: &mut Context<'_>, result: OperationResult) -> Result<State, Error> {
         match (self, result) {
             (Self::VerifyingCertificate(c), OperationResult::Verification(result)) => {
-                apply_verify_result(cx, c.config.common.verify_mode, result?)?;
+                apply_verify_result(cx, &c.config.common.verify_policy(), result?)?;
                 Ok(State::Client12(Self::Expect(c)))
             }
             (Self::SigningCertificateVerify(c, scheme), OperationResult::Signature(sig)) => {
@@ -645,6 +645,7 @@ impl Client12 {
         };
         let common = &self.config.common;
         let mode = common.verify_mode;
+        let policy = common.verify_policy();
         if mode == VerifyMode::None {
             cx.negotiated.verify_result = Some(VerifyResult::SKIP_VERIFY);
             return Ok(State::Client12(Client12State::Expect(self)));
@@ -659,7 +660,7 @@ impl Client12 {
         };
         match start_verify(cx, &verifier, request) {
             VerifyStep::Done(result) => {
-                apply_verify_result(cx, mode, result)?;
+                apply_verify_result(cx, &policy, result)?;
                 Ok(State::Client12(Client12State::Expect(self)))
             }
             VerifyStep::Paused => Ok(State::Client12(Client12State::VerifyingCertificate(self))),

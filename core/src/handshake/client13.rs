@@ -147,7 +147,7 @@ impl ClientState {
                 finish_client_flight(cx, s.hs, Some((s.scheme, sig)), s.traffic)
             }
             (Self::VerifyingCertificate(s), OperationResult::Verification(result)) => {
-                apply_verify_result(cx, s.hs.config.common.verify_mode, result?)?;
+                apply_verify_result(cx, &s.hs.config.common.verify_policy(), result?)?;
                 Ok(State::Client(ClientState::ExpectCertificateVerify(s)))
             }
             _ => Err(ApiMisuse::WrongOperationResult.into()),
@@ -720,6 +720,7 @@ impl ExpectCertificate {
         cx.negotiated.peer_certificates = chain.clone();
         let common = &self.hs.config.common;
         let mode = common.verify_mode;
+        let policy = common.verify_policy();
         let verifier = common.cert_verifier.clone();
         let request = VerifyRequest {
             chain: chain.clone(),
@@ -739,7 +740,7 @@ impl ExpectCertificate {
         }
         match start_verify(cx, &verifier, request) {
             VerifyStep::Done(result) => {
-                apply_verify_result(cx, mode, result)?;
+                apply_verify_result(cx, &policy, result)?;
                 Ok(State::Client(ClientState::ExpectCertificateVerify(next)))
             }
             VerifyStep::Paused => Ok(State::Client(ClientState::VerifyingCertificate(next))),

@@ -29,7 +29,8 @@ use crate::msgs::enums::{ContentType, NamedGroup, ProtocolVersion, SignatureSche
 use crate::record::{Protection, RecordLayer, Tls13RecordKeys};
 use crate::suites::SuiteInfo;
 use crate::verify::{
-    result_to_error, CertificateVerifier, VerifyMode, VerifyRequest, VerifyResult,
+    result_to_error, run_verify_callback, CertificateVerifier, VerifyMode, VerifyPolicy,
+    VerifyRequest, VerifyResult,
 };
 
 use self::key_schedule::Secret;
@@ -203,14 +204,21 @@ pub(crate) fn start_verify(
     }
 }
 
-/// Records a chain's verification result and enforces the verify mode.
+/// Records a chain's verification result, after the verify callback (if
+/// any) has seen every certificate, and enforces the verify mode.
 pub(crate) fn apply_verify_result(
     cx: &mut Context<'_>,
-    mode: VerifyMode,
+    policy: &VerifyPolicy,
     result: VerifyResult,
 ) -> Result<(), Error> {
+    let result = match &policy.callback {
+        Some(callback) => {
+            run_verify_callback(&**callback, &cx.negotiated.peer_certificates, result)
+        }
+        None => result,
+    };
     cx.negotiated.verify_result = Some(result);
-    if mode == VerifyMode::Required && !result.is_ok() {
+    if policy.mode == VerifyMode::Required && !result.is_ok() {
         return Err(result_to_error(result).into());
     }
     Ok(())

@@ -265,7 +265,7 @@ impl Server12State {
                 finish_server_flight(cx, hs, Some(ske))
             }
             (Self::VerifyingCertificate(hs), OperationResult::Verification(result)) => {
-                super::apply_verify_result(cx, hs.common().verify_mode, result?)?;
+                super::apply_verify_result(cx, &hs.common().verify_policy(), result?)?;
                 Ok(State::Server12(Self::ExpectClientKeyExchange(hs)))
             }
             (Self::Decrypting(s), OperationResult::Decrypted(result)) => {

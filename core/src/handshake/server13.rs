@@ -219,7 +219,7 @@ impl ServerState {
                 hello.handle_hello(cx, &encoded, Some(result?))
             }
             (Self::VerifyingCertificate(s), OperationResult::Verification(result)) => {
-                apply_verify_result(cx, s.inner.hs.config.common.verify_mode, result?)?;
+                apply_verify_result(cx, &s.inner.hs.config.common.verify_policy(), result?)?;
                 Ok(State::Server(ServerState::ExpectCertificateVerify(s)))
             }
             _ => Err(ApiMisuse::WrongOperationResult.into()),
@@ -787,7 +787,7 @@ impl ExpectClientData {
             .map(|e| CertificateDer::from(e.cert_der))
             .collect();
         cx.negotiated.peer_certificates = chain.clone();
-        let mode = common.verify_mode;
+        let policy = common.verify_policy();
         let verifier = common.cert_verifier.clone();
         let request = VerifyRequest {
             chain: chain.clone(),
@@ -802,7 +802,7 @@ impl ExpectClientData {
         });
         match start_verify(cx, &verifier, request) {
             VerifyStep::Done(result) => {
-                apply_verify_result(cx, mode, result)?;
+                apply_verify_result(cx, &policy, result)?;
                 Ok(State::Server(ServerState::ExpectCertificateVerify(next)))
             }
             VerifyStep::Paused => Ok(State::Server(ServerState::VerifyingCertificate(next))),

@@ -34,6 +34,16 @@ impl VerifyResult {
         self.0 & other.0 == other.0
     }
 
+    /// Clears `other`'s flags (a verify callback accepting a failure).
+    pub fn remove(&mut self, other: Self) {
+        self.0 &= !other.0;
+    }
+
+    /// Adds `other`'s flags.
+    pub fn insert(&mut self, other: Self) {
+        self.0 |= other.0;
+    }
+
     /// The Mbed TLS-compatible bit mask.
     pub fn bits(self) -> u32 {
         self.0

@@ -385,3 +385,42 @@ fn spki_public_key(spki: &[u8]) -> Option<&[u8]> {
         _ => None,
     }
 }
+
+/// Mbed TLS conf_verify: called for every certificate of the peer's chain,
+/// from the one nearest the trust anchor down to the end entity (depth 0).
+/// `flags` holds that certificate's failures (the chain's verification
+/// result is attributed to the end entity); the callback may clear flags
+/// it accepts or add its own, and the connection's result is the union of
+/// what all calls leave.
+pub trait VerifyCallback: Send + Sync {
+    fn verify(&self, certificate: &CertificateDer<'_>, depth: usize, flags: &mut VerifyResult);
+}
+
+/// How a side checks its peer's chain: the mode and the optional callback.
+#[derive(Clone)]
+pub(crate) struct VerifyPolicy {
+    pub mode: VerifyMode,
+    pub callback: Option<Arc<dyn VerifyCallback>>,
+}
+
+/// Runs `callback` over `chain` (end entity first) from the top down.
+pub(crate) fn run_verify_callback(
+    callback: &dyn VerifyCallback,
+    chain: &[CertificateDer<'static>],
+    chain_result: VerifyResult,
+) -> VerifyResult {
+    let mut total = VerifyResult::empty();
+    for (depth, certificate) in chain.iter().enumerate().rev() {
+        let mut flags = if depth == 0 {
+            chain_result
+        } else {
+            VerifyResult::empty()
+        };
+        callback.verify(certificate, depth, &mut flags);
+        total |= flags;
+    }
+    if chain.is_empty() {
+        return chain_result;
+    }
+    total
+}

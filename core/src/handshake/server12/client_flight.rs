@@ -51,6 +51,7 @@ pub(super) fn handle_certificate(
     hs.add(msg.encoded);
     let common = &hs.config.common;
     let mode = common.verify_mode;
+    let policy = common.verify_policy();
     if cert.chain.is_empty() {
         cx.negotiated.verify_result = Some(VerifyResult::MISSING);
         if mode == VerifyMode::Required {
@@ -72,7 +73,7 @@ pub(super) fn handle_certificate(
     hs.client_chain = chain;
     match start_verify(cx, &verifier, request) {
         VerifyStep::Done(result) => {
-            apply_verify_result(cx, mode, result)?;
+            apply_verify_result(cx, &policy, result)?;
             Ok(State::Server12(Server12State::ExpectClientKeyExchange(hs)))
         }
         VerifyStep::Paused => Ok(State::Server12(Server12State::VerifyingCertificate(hs))),
