@@ -8,7 +8,10 @@
 use std::fs;
 use std::path::Path;
 
-use embertls::Instant;
+use std::sync::Arc;
+
+use embertls::config::VersionRange;
+use embertls::{Connection, Instant};
 use embertls_conformance::testkit::rfc8448;
 use embertls_fuzz::{client, drain, server};
 
@@ -71,6 +74,45 @@ fn main() {
         "client_input",
         "handshake_by_13",
         &chunked(13, &server_stream),
+    );
+
+    // TLS 1.2: the same client against a server limited to TLS 1.2 (for
+    // client_input), and a TLS 1.2-only client against the same server
+    // (for server_input).
+    let (mut c, hello) = client();
+    let mut config = embertls_fuzz::server_config();
+    config.common.versions = VersionRange::TLS12_ONLY;
+    let mut s12 = Connection::server(Arc::new(config), Instant::ZERO).unwrap();
+    s12.handle_input(&hello, Instant::ZERO).unwrap();
+    let flight12 = drain(&mut s12);
+    c.handle_input(&flight12, Instant::ZERO).unwrap();
+    let client12 = drain(&mut c);
+    s12.handle_input(&client12, Instant::ZERO).unwrap();
+    s12.send(b"world").unwrap();
+    let server12_after = drain(&mut s12);
+    assert!(!s12.is_handshaking(), "TLS 1.2 server finished the handshake");
+    write(
+        "client_input",
+        "tls12_handshake_whole",
+        &chunked(0, &[flight12.as_slice(), &server12_after].concat()),
+    );
+    let mut config = embertls_fuzz::client_config();
+    config.common.versions = VersionRange::TLS12_ONLY;
+    let mut c12 =
+        Connection::client(Arc::new(config), Some(embertls_fuzz::SERVER_NAME), Instant::ZERO)
+            .unwrap();
+    let hello12 = drain(&mut c12);
+    let mut s = server();
+    s.handle_input(&hello12, Instant::ZERO).unwrap();
+    let flight = drain(&mut s);
+    c12.handle_input(&flight, Instant::ZERO).unwrap();
+    let finished12 = drain(&mut c12);
+    c12.send(b"hello").unwrap();
+    let data12 = drain(&mut c12);
+    write(
+        "server_input",
+        "tls12_handshake_by_11",
+        &chunked(11, &[hello12.as_slice(), &finished12, &data12].concat()),
     );
 
     // record_layer: server side (even first byte) and client side (odd).
