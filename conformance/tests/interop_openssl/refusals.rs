@@ -120,12 +120,15 @@ fn server_without_common_group_refuses_openssl() {
 
 #[test]
 fn server_refuses_tls12_only_openssl_client() {
+    // Our server limited to TLS 1.3 (the default accepts TLS 1.2 too).
     let (client, server) = server_refuses(
         &[
             "--cert",
             &testdata("server-p256.pem"),
             "--key",
             &testdata("server-p256.key"),
+            "--min-version",
+            "1.3",
         ],
         P256_CA,
         &["-tls1_2"],
@@ -193,7 +196,11 @@ fn client_certificate_rejected_by_openssl() {
 
 #[test]
 fn client_refused_by_tls12_only_openssl() {
-    let (client, server) = client_refused("p256", &["-tls1_2"], &["--ca", &ca_arg("p256")]);
+    let (client, server) = client_refused(
+        "p256",
+        &["-tls1_2"],
+        &["--ca", &ca_arg("p256"), "--min-version", "1.3"],
+    );
     let ctx = transcripts(&[&client, &server]);
     assert!(
         client
