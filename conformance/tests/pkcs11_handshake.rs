@@ -327,3 +327,75 @@ fn worker_reports_failures_as_results() {
     }
     assert_eq!(worker.shutdown().performed, 2);
 }
+
+/// A TLS 1.2 RSA key-transport handshake (TLS_RSA_WITH_AES_128_GCM_SHA256)
+/// whose server key is in the token: the ClientKeyExchange is decrypted by
+/// `CKM_RSA_PKCS` on the worker thread, as an `OperationRequest::Decrypt`
+/// the connection emits because `Pkcs11Key::start_decrypt` is pending.
+/// AWS-LC provides the client's RSA encryption and the rest of both sides.
+#[test]
+fn tls12_rsa_key_transport_with_key_in_token() {
+    use embertls::config::{ClientConfig, VersionRange};
+    use embertls::msgs::enums::CipherSuite;
+    use embertls_conformance::testkit::deterministic::FixedTime;
+
+    isolated(
+        "tls12_rsa_key_transport_with_key_in_token",
+        standard_token,
+        || {
+            let mut provider = embertls_aws_lc::provider();
+            provider.time = Some(Arc::new(FixedTime(1_798_761_600)));
+            let provider = Arc::new(provider);
+            assert!(provider.rsa_key_transport.is_some());
+            let suite = CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256;
+            let mut client = ClientConfig::new(provider.clone());
+            client.common.roots = all_test_roots();
+            let chain = load_certs(&testdata("server-rsa.pem")).expect("server certificate");
+            let key = Arc::new(token_key("server-rsa"));
+            let mut server = ServerConfig::new(
+                provider,
+                Arc::new(SingleCertAndKey(Arc::new(CertifiedKey::new(chain, key)))),
+            );
+            for common in [&mut client.common, &mut server.common] {
+                common.versions = VersionRange::TLS12_ONLY;
+                common.cipher_suites = vec![suite];
+            }
+            let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
+            let (worker, completions) = Pkcs11Worker::new(1);
+            pair.hold_operations = true;
+            let mut decrypted = 0;
+            for _ in 0..100 {
+                pair.drive();
+                let held = std::mem::take(&mut pair.held);
+                if held.is_empty() {
+                    break;
+                }
+                for (from_client, op) in held {
+                    assert!(!from_client, "the client has no pending operations");
+                    let OperationRequest::Decrypt { ciphertext, .. } = &op.request else {
+                        panic!("only the ClientKeyExchange is pending here: {op:?}");
+                    };
+                    assert_eq!(ciphertext.len(), 256);
+                    let id = op.id;
+                    worker.submit(op);
+                    let (got, result) = completions.recv_timeout(WAIT).expect("the worker answers");
+                    assert_eq!(got, id);
+                    let OperationResult::Decrypted(plain) = &result else {
+                        panic!("{result:?}");
+                    };
+                    assert_eq!(plain.0.as_ref().map(|p| p.len()), Ok(48));
+                    pair.server.complete(got, result).expect("complete");
+                    decrypted += 1;
+                }
+            }
+            pair.hold_operations = false;
+            pair.handshake().expect("handshake completes");
+            assert_eq!(decrypted, 1);
+            assert_eq!(pair.client.cipher_suite(), Some(suite));
+            assert_eq!(pair.server.cipher_suite(), Some(suite));
+            exchange_data(&mut pair);
+            let stats = worker.shutdown();
+            assert_eq!((stats.submitted, stats.performed, stats.skipped), (1, 1, 0));
+        },
+    );
+}

@@ -362,3 +362,120 @@ fn signing_recovers_after_a_logout() {
         sign_and_verify(&rsa, "server-rsa.pem", S::RSA_PSS_RSAE_SHA256);
     });
 }
+
+/// The 2048-bit key of `testdata/vectors` (whose DER RSAPublicKey is
+/// `rsa2048.pub`), imported as "rsa2048": softhsm2-util takes PEM PKCS#8,
+/// so the DER is wrapped into a PEM file in the token directory first.
+fn token_with_rsa2048(hsm: &SoftHsm) {
+    use base64::Engine as _;
+    standard_token(hsm);
+    let der = std::fs::read(testdata("vectors/rsa2048.pk8.der")).expect("rsa2048.pk8.der");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN PRIVATE KEY-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(line).unwrap());
+        pem.push('\n');
+    }
+    pem.push_str("-----END PRIVATE KEY-----\n");
+    let path = hsm.dir.join("rsa2048.pem");
+    std::fs::write(&path, pem).expect("write the PEM key");
+    hsm.util(&[
+        "--import",
+        &path.to_string_lossy(),
+        "--token",
+        TOKEN,
+        "--label",
+        "rsa2048",
+        "--id",
+        "10",
+        "--pin",
+        PIN,
+    ]);
+}
+
+/// TLS 1.2 RSA key transport with the key in the token: a 48-byte
+/// premaster secret encrypted by a software `RsaKeyTransport` (AWS-LC's)
+/// decrypts to the same bytes through `CKM_RSA_PKCS`; `start_decrypt` is
+/// pending like signing; garbage, tampered and wrong-length ciphertexts
+/// and EC keys are errors. The token's PKCS#1 v1.5 signatures verify with
+/// AWS-LC's verifier under the same public key.
+#[test]
+fn rsa_decryption_in_token() {
+    use embertls::crypto::{RsaKeyTransport, SignatureAlgorithm, SignatureVerifier};
+    use embertls::msgs::enums::HashAlgorithm;
+    use embertls_aws_lc::{AwsLcRandom, AwsLcRsaKeyTransport, AwsLcVerifier};
+
+    isolated("rsa_decryption_in_token", token_with_rsa2048, || {
+        let token = token();
+        let key = token.key_by_label("rsa2048").unwrap();
+        assert_eq!(key.rsa_bits(), Some(2048));
+        let public = std::fs::read(testdata("vectors/rsa2048.pub")).expect("rsa2048.pub");
+        let premaster: Vec<u8> = [&[0x03, 0x03][..], &[0xa5; 46]].concat();
+        let ct = AwsLcRsaKeyTransport
+            .encrypt_pkcs1(&public, &premaster, &AwsLcRandom)
+            .unwrap();
+        assert_eq!(key.start_decrypt(&ct), Pausable::Pending);
+        assert_eq!(key.decrypt(&ct).unwrap(), premaster);
+        assert_eq!(key.try_decrypt(&ct).unwrap(), premaster);
+        // A second encryption (fresh padding) decrypts too.
+        let ct2 = AwsLcRsaKeyTransport
+            .encrypt_pkcs1(&public, &premaster, &AwsLcRandom)
+            .unwrap();
+        assert_ne!(ct, ct2);
+        assert_eq!(key.decrypt(&ct2).unwrap(), premaster);
+
+        let garbage: Vec<u8> = (0..256u32).map(|i| (i * 97 + 13) as u8 | 1).collect();
+        let mut tampered = ct.clone();
+        tampered[128] ^= 0x01;
+        for (what, bad) in [
+            ("garbage", garbage),
+            ("zeros", vec![0u8; 256]),
+            ("above the modulus", vec![0xff; 256]),
+            ("tampered", tampered),
+        ] {
+            let err = key.decrypt(&bad);
+            assert!(err.is_err(), "{what} decrypted: {err:?}");
+            assert_ne!(err, Err(CryptoError::SigningFailed), "{what}");
+        }
+        for (what, bad) in [
+            ("empty", vec![]),
+            ("short", ct[1..].to_vec()),
+            ("long", [&[0u8][..], &ct].concat()),
+        ] {
+            assert!(
+                matches!(key.try_decrypt(&bad), Err(Pkcs11Error::BadInput(_))),
+                "{what}"
+            );
+            assert_eq!(key.decrypt(&bad), Err(CryptoError::Other), "{what}");
+        }
+        // The session pool survives failed decryptions.
+        assert_eq!(key.decrypt(&ct).unwrap(), premaster);
+        let ec = token.key_by_label("server-p256").unwrap();
+        assert!(matches!(
+            ec.try_decrypt(&ct),
+            Err(Pkcs11Error::UnsupportedOperation(_))
+        ));
+        assert_eq!(ec.decrypt(&ct), Err(CryptoError::UnsupportedAlgorithm));
+
+        // PKCS#1 v1.5 signatures (TLS 1.2 peers may ask for them) from the
+        // same key, host- and token-hashed, checked in software.
+        let verifier = AwsLcVerifier;
+        for hashing in [Hashing::Host, Hashing::Token] {
+            let key = token.key_by_label("rsa2048").unwrap().with_hashing(hashing);
+            for (scheme, hash) in [
+                (S::RSA_PKCS1_SHA256, HashAlgorithm::SHA256),
+                (S::RSA_PKCS1_SHA384, HashAlgorithm::SHA384),
+                (S::RSA_PKCS1_SHA512, HashAlgorithm::SHA512),
+            ] {
+                let alg = SignatureAlgorithm::RsaPkcs1 { hash };
+                let message = b"TLS 1.2 ServerKeyExchange params";
+                let sig = key.sign(scheme, message).unwrap();
+                assert_eq!(sig.len(), 256);
+                verifier
+                    .verify(alg, &public, message, &sig)
+                    .unwrap_or_else(|e| panic!("{hashing:?} {scheme:?}: {e:?}"));
+                assert!(verifier.verify(alg, &public, b"other", &sig).is_err());
+            }
+        }
+    });
+}

@@ -5,9 +5,9 @@
 //! not sign with is `UnsupportedAlgorithm` rather than `InvalidKey`.
 
 pub(crate) const TAG_INTEGER: u8 = 0x02;
-#[cfg(test)]
 pub(crate) const TAG_BIT_STRING: u8 = 0x03;
 pub(crate) const TAG_OCTET_STRING: u8 = 0x04;
+pub(crate) const TAG_NULL: u8 = 0x05;
 pub(crate) const TAG_OID: u8 = 0x06;
 pub(crate) const TAG_SEQUENCE: u8 = 0x30;
 /// `[0]` EXPLICIT, as in SEC1's `parameters`.
@@ -110,6 +110,51 @@ pub(crate) fn sec1_key(der: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
         None
     };
     Some((scalar, curve))
+}
+
+/// One DER element: `tag`, a minimal definite length, `contents`.
+pub(crate) fn element(tag: u8, contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = Vec::with_capacity(len + 6);
+    out.push(tag);
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(contents);
+    out
+}
+
+/// `AlgorithmIdentifier { rsaEncryption, NULL }`.
+fn rsa_algorithm() -> Vec<u8> {
+    let mut alg = element(TAG_OID, OID_RSA);
+    alg.extend_from_slice(&[TAG_NULL, 0]);
+    element(TAG_SEQUENCE, &alg)
+}
+
+/// A SubjectPublicKeyInfo around a DER RSAPublicKey (PKCS#1).
+pub(crate) fn rsa_spki(rsa_public_key: &[u8]) -> Vec<u8> {
+    let mut bits = vec![0u8]; // no unused bits
+    bits.extend_from_slice(rsa_public_key);
+    let mut spki = rsa_algorithm();
+    spki.extend_from_slice(&element(TAG_BIT_STRING, &bits));
+    element(TAG_SEQUENCE, &spki)
+}
+
+/// A PKCS#8 v1 PrivateKeyInfo around a DER RSAPrivateKey (PKCS#1).
+pub(crate) fn rsa_pkcs8(rsa_private_key: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+    let mut info = zeroize::Zeroizing::new(Vec::with_capacity(rsa_private_key.len() + 32));
+    info.extend_from_slice(&element(TAG_INTEGER, &[0]));
+    info.extend_from_slice(&rsa_algorithm());
+    info.extend_from_slice(&zeroize::Zeroizing::new(element(
+        TAG_OCTET_STRING,
+        rsa_private_key,
+    )));
+    zeroize::Zeroizing::new(element(TAG_SEQUENCE, &info))
 }
 
 /// The subjectPublicKey bits of a DER SubjectPublicKeyInfo.

@@ -1,7 +1,10 @@
-//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF.
+//! SHA-2 hashes, HMAC, HKDF and the TLS 1.2 PRF; SHA-1 and HMAC-SHA1.
 //!
 //! One struct per trait, parameterised by aws-lc-rs's algorithm constants
-//! for SHA-256/384/512, so the three hashes cannot drift apart.
+//! for SHA-256/384/512, so the three hashes cannot drift apart. SHA-1
+//! (`digest::SHA1_FOR_LEGACY_USE_ONLY`, `hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY`)
+//! is there only for the record MAC of TLS 1.2 `*_CBC_SHA` suites: there is
+//! no SHA-1 HKDF or PRF, and the verifier refuses SHA-1 signatures.
 
 use std::sync::Arc;
 
@@ -16,6 +19,10 @@ pub(crate) struct Sha {
     digest: &'static digest::Algorithm,
 }
 
+pub(crate) const SHA1: Sha = Sha {
+    algorithm: HashAlgorithm::SHA1,
+    digest: &digest::SHA1_FOR_LEGACY_USE_ONLY,
+};
 pub(crate) const SHA256: Sha = Sha {
     algorithm: HashAlgorithm::SHA256,
     digest: &digest::SHA256,
@@ -75,6 +82,10 @@ pub(crate) struct HmacSha {
     hmac: hmac::Algorithm,
 }
 
+pub(crate) const HMAC_SHA1: HmacSha = HmacSha {
+    algorithm: HashAlgorithm::SHA1,
+    hmac: hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+};
 pub(crate) const HMAC_SHA256: HmacSha = HmacSha {
     algorithm: HashAlgorithm::SHA256,
     hmac: hmac::HMAC_SHA256,
@@ -239,6 +250,80 @@ mod tests {
             SHA256.start().finish().as_ref(),
             hex!("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         );
+    }
+
+    /// FIPS 180 examples, one-shot and streamed.
+    #[test]
+    fn sha1_fips180() {
+        assert_eq!(SHA1.output_len(), 20);
+        assert_eq!(
+            SHA1.hash(b"abc").as_ref(),
+            hex!("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
+        let msg = b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        let mut ctx = SHA1.start();
+        for piece in msg.chunks(7) {
+            ctx.update(piece);
+        }
+        let fork = ctx.fork();
+        let want = hex!("84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+        assert_eq!(ctx.finish().as_ref(), want);
+        assert_eq!(fork.finish().as_ref(), want);
+        assert_eq!(
+            SHA1.start().finish().as_ref(),
+            hex!("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        );
+    }
+
+    /// RFC 2202 section 3, all seven HMAC-SHA1 cases.
+    #[test]
+    fn hmac_sha1_rfc2202() {
+        assert_eq!(HMAC_SHA1.output_len(), 20);
+        assert_eq!(HMAC_SHA1.hash_algorithm(), HashAlgorithm::SHA1);
+        let long_key = [0xaau8; 80];
+        let cases: [(&[u8], &[u8], [u8; 20]); 7] = [
+            (
+                &[0x0b; 20],
+                b"Hi There",
+                hex!("b617318655057264e28bc0b6fb378c8ef146be00"),
+            ),
+            (
+                b"Jefe",
+                b"what do ya want for nothing?",
+                hex!("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
+            ),
+            (
+                &[0xaa; 20],
+                &[0xdd; 50],
+                hex!("125d7342b9ac11cd91a39af48aa17b4f63f175d3"),
+            ),
+            (
+                &hex!("0102030405060708090a0b0c0d0e0f10111213141516171819"),
+                &[0xcd; 50],
+                hex!("4c9007f4026250c6bc8414f9bf50c86c2d7235da"),
+            ),
+            (
+                &[0x0c; 20],
+                b"Test With Truncation",
+                hex!("4c1a03424b55e07fe7f27be1d58bb9324a9a5a04"),
+            ),
+            (
+                &long_key,
+                b"Test Using Larger Than Block-Size Key - Hash Key First",
+                hex!("aa4ae5e15272d00e95705637ce8a3b55ed402112"),
+            ),
+            (
+                &long_key,
+                b"Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data",
+                hex!("e8e99d0f45237d786d6bbaa7965c7808bbff1a91"),
+            ),
+        ];
+        for (key, msg, want) in cases {
+            let keyed = HMAC_SHA1.with_key(key);
+            assert_eq!(keyed.sign(&[msg]).as_ref(), want);
+            let (a, b) = msg.split_at(msg.len() / 3);
+            assert_eq!(keyed.sign(&[a, b"", b]).as_ref(), want);
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use embertls::error::CryptoError;
 use embertls::msgs::enums::SignatureScheme;
 
 use crate::der;
+use crate::rsa::RsaDecryptor;
 
 /// Maps any parse error to `InvalidKey`.
 fn invalid<E>(_: E) -> CryptoError {
@@ -47,7 +48,7 @@ impl KeyLoader for AwsLcKeyLoader {
                 der::OID_ED25519 => Ok(Arc::new(Ed25519(
                     Ed25519KeyPair::from_pkcs8(der).map_err(invalid)?,
                 ))),
-                der::OID_RSA => rsa(RsaKeyPair::from_pkcs8(der)),
+                der::OID_RSA => rsa(RsaKeyPair::from_pkcs8(der), RsaDecryptor::from_pkcs8(der)),
                 _ => Err(CryptoError::UnsupportedAlgorithm),
             };
         }
@@ -70,14 +71,22 @@ impl KeyLoader for AwsLcKeyLoader {
         if der::single(der, der::TAG_SEQUENCE).is_none() {
             return Err(CryptoError::InvalidKey);
         }
-        rsa(RsaKeyPair::from_der(der))
+        rsa(RsaKeyPair::from_der(der), RsaDecryptor::from_pkcs1(der))
     }
 }
 
 /// AWS-LC refuses RSA keys outside 2048..=8192 bits at load time (the same
-/// bounds the verifier applies), which surfaces here as `InvalidKey`.
-fn rsa<E>(key: Result<RsaKeyPair, E>) -> Result<Arc<dyn SigningKey>, CryptoError> {
-    Ok(Arc::new(Rsa(key.map_err(invalid)?)))
+/// bounds the verifier applies), which surfaces here as `InvalidKey`. The
+/// key is parsed twice, once for signing and once for decryption, because
+/// aws-lc-rs keeps the two uses in separate types.
+fn rsa<E>(
+    key: Result<RsaKeyPair, E>,
+    decryptor: Result<RsaDecryptor, CryptoError>,
+) -> Result<Arc<dyn SigningKey>, CryptoError> {
+    Ok(Arc::new(Rsa {
+        key: key.map_err(invalid)?,
+        decryptor: decryptor.map_err(invalid)?,
+    }))
 }
 
 /// ECDSA with the curve's own hash (P-256 with SHA-256, P-384 with
@@ -146,8 +155,13 @@ impl SigningKey for Ed25519 {
 }
 
 /// RSA: PSS (rsae, salt = hash length, MGF1 with the same hash) and
-/// PKCS#1 v1.5, SHA-256/384/512. AWS-LC blinds the private operation.
-struct Rsa(RsaKeyPair);
+/// PKCS#1 v1.5, SHA-256/384/512 (TLS 1.2 peers may ask for the latter), and
+/// PKCS#1 v1.5 decryption of TLS 1.2 RSA key transport. AWS-LC blinds the
+/// private operation.
+struct Rsa {
+    key: RsaKeyPair,
+    decryptor: RsaDecryptor,
+}
 
 impl SigningKey for Rsa {
     fn key_type(&self) -> KeyType {
@@ -165,11 +179,15 @@ impl SigningKey for Rsa {
             S::RSA_PKCS1_SHA512 => &sig::RSA_PKCS1_SHA512,
             _ => return Err(CryptoError::UnsupportedAlgorithm),
         };
-        let mut signature = vec![0u8; self.0.public_modulus_len()];
-        self.0
+        let mut signature = vec![0u8; self.key.public_modulus_len()];
+        self.key
             .sign(encoding, &SystemRandom::new(), message, &mut signature)
             .map_err(|_| CryptoError::SigningFailed)?;
         Ok(signature)
+    }
+
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.decryptor.decrypt(ciphertext)
     }
 }
 

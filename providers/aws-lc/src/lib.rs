@@ -9,23 +9,36 @@
 //! The public surface mirrors `embertls-rustcrypto`: [`provider`],
 //! [`provider_with`], and the key loader and verifier types. Session tickets
 //! use the core's `embertls::session::RotatingTicketer` over this provider.
-#![forbid(unsafe_code)]
+//!
+//! Most of the provider is safe code over aws-lc-rs. What aws-lc-rs does not
+//! wrap (AES-CCM, AES-CBC without padding, bignum exponentiation for
+//! finite-field DH) calls AWS-LC through `aws-lc-sys` in three small
+//! modules (`ccm`, `cbc`, `ffdh`) that opt back into `unsafe`; every unsafe
+//! block there states why it is sound.
+#![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod aead;
+mod cbc;
+mod ccm;
 mod der;
+mod ffdh;
 mod hash;
 mod keys;
 mod kx;
+mod rsa;
 mod verify;
 
 use std::sync::Arc;
 
 use embertls::crypto::{
-    CryptoProvider, Hash, Hkdf, Hmac, SecureRandom, TimeSource, Tls12Prf, UnixTime,
+    Aead, Cbc, CryptoProvider, Hash, Hkdf, Hmac, SecureRandom, TimeSource, Tls12Prf, UnixTime,
 };
 use embertls::error::CryptoError;
 
+pub use ffdh::AwsLcFfdh;
 pub use keys::AwsLcKeyLoader;
+pub use rsa::AwsLcRsaKeyTransport;
 pub use verify::AwsLcVerifier;
 
 /// The provider with AWS-LC's random generator and the system clock.
@@ -45,11 +58,14 @@ pub fn provider_with(
         Arc::new(hash::SHA256),
         Arc::new(hash::SHA384),
         Arc::new(hash::SHA512),
+        // Only for TLS 1.2 *_CBC_SHA record MACs.
+        Arc::new(hash::SHA1),
     ];
     let hmacs: Vec<Arc<dyn Hmac>> = vec![
         Arc::new(hash::HMAC_SHA256),
         Arc::new(hash::HMAC_SHA384),
         Arc::new(hash::HMAC_SHA512),
+        Arc::new(hash::HMAC_SHA1),
     ];
     let hkdfs: Vec<Arc<dyn Hkdf>> = vec![
         Arc::new(hash::HKDF_SHA256),
@@ -61,20 +77,26 @@ pub fn provider_with(
         Arc::new(hash::prf(hash::HMAC_SHA256)),
         Arc::new(hash::prf(hash::HMAC_SHA384)),
     ];
+    let aeads: Vec<Arc<dyn Aead>> = vec![
+        Arc::new(aead::AES_128_GCM),
+        Arc::new(aead::AES_256_GCM),
+        Arc::new(aead::CHACHA20_POLY1305),
+        Arc::new(ccm::AES_128_CCM),
+        Arc::new(ccm::AES_256_CCM),
+        Arc::new(ccm::AES_128_CCM_8),
+        Arc::new(ccm::AES_256_CCM_8),
+    ];
+    let cbcs: Vec<Arc<dyn Cbc>> = vec![Arc::new(cbc::AES_128_CBC), Arc::new(cbc::AES_256_CBC)];
     CryptoProvider {
-        cbcs: vec![],
-        ffdh: None,
-        rsa_key_transport: None,
         name: "aws-lc",
         hashes,
         hmacs,
         hkdfs,
         prfs,
-        aeads: vec![
-            Arc::new(aead::AES_128_GCM),
-            Arc::new(aead::AES_256_GCM),
-            Arc::new(aead::CHACHA20_POLY1305),
-        ],
+        aeads,
+        cbcs,
+        ffdh: Some(Arc::new(AwsLcFfdh)),
+        rsa_key_transport: Some(Arc::new(AwsLcRsaKeyTransport)),
         groups: vec![
             Arc::new(kx::X25519),
             Arc::new(kx::SECP256R1),
@@ -191,7 +213,7 @@ mod testutil {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use embertls::crypto::AeadAlgorithm;
+    use embertls::crypto::{AeadAlgorithm, CbcAlgorithm};
     use embertls::msgs::enums::{HashAlgorithm, NamedGroup};
 
     fn check(p: &CryptoProvider) {
@@ -211,16 +233,34 @@ mod tests {
             [
                 AeadAlgorithm::Aes128Gcm,
                 AeadAlgorithm::Aes256Gcm,
-                AeadAlgorithm::ChaCha20Poly1305
+                AeadAlgorithm::ChaCha20Poly1305,
+                AeadAlgorithm::Aes128Ccm,
+                AeadAlgorithm::Aes256Ccm,
+                AeadAlgorithm::Aes128Ccm8,
+                AeadAlgorithm::Aes256Ccm8,
             ]
         );
+        let cbcs: Vec<_> = p.cbcs.iter().map(|c| c.algorithm()).collect();
+        assert_eq!(cbcs, [CbcAlgorithm::Aes128Cbc, CbcAlgorithm::Aes256Cbc]);
+        assert!(p.ffdh.is_some());
+        assert!(p.rsa_key_transport.is_some());
+        for group in [
+            NamedGroup::FFDHE2048,
+            NamedGroup::FFDHE3072,
+            NamedGroup::FFDHE4096,
+        ] {
+            assert!(p.supports_group(group));
+        }
         let hashes: Vec<_> = p.hashes.iter().map(|h| h.algorithm()).collect();
         let sha2 = [
             HashAlgorithm::SHA256,
             HashAlgorithm::SHA384,
             HashAlgorithm::SHA512,
         ];
-        assert_eq!(hashes, sha2);
+        assert_eq!(hashes, [&sha2[..], &[HashAlgorithm::SHA1]].concat());
+        assert_eq!(p.hmac(HashAlgorithm::SHA1).unwrap().output_len(), 20);
+        assert!(p.hkdf(HashAlgorithm::SHA1).is_none());
+        assert!(p.prf(HashAlgorithm::SHA1).is_none());
         for alg in sha2 {
             assert_eq!(p.hmac(alg).unwrap().hash_algorithm(), alg);
             assert_eq!(p.hkdf(alg).unwrap().hash_algorithm(), alg);

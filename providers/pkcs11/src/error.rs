@@ -34,6 +34,12 @@ pub enum Pkcs11Error {
     /// The key cannot make this signature scheme (wrong key type, or the
     /// token offers no mechanism for it).
     UnsupportedScheme(embertls::msgs::enums::SignatureScheme),
+    /// The key cannot do this at all (for example RSA decryption with an
+    /// EC key), or the token lacks the mechanism for it.
+    UnsupportedOperation(&'static str),
+    /// The input has the wrong shape for the key (for example an RSA
+    /// ciphertext that is not as long as the modulus).
+    BadInput(&'static str),
     /// The token's answer has the wrong shape (for example an ECDSA
     /// signature of the wrong length).
     BadOutput(&'static str),
@@ -55,7 +61,10 @@ impl Pkcs11Error {
     /// The engine-level error this becomes when a handshake signature fails.
     pub fn to_crypto_error(&self) -> CryptoError {
         match self {
-            Pkcs11Error::UnsupportedScheme(_) => CryptoError::UnsupportedAlgorithm,
+            Pkcs11Error::UnsupportedScheme(_) | Pkcs11Error::UnsupportedOperation(_) => {
+                CryptoError::UnsupportedAlgorithm
+            }
+            Pkcs11Error::BadInput(_) => CryptoError::Other,
             Pkcs11Error::UnsupportedKey { .. } | Pkcs11Error::KeyNotFound { .. } => {
                 CryptoError::InvalidKey
             }
@@ -107,6 +116,10 @@ impl fmt::Display for Pkcs11Error {
             Pkcs11Error::UnsupportedScheme(s) => {
                 write!(f, "the key cannot make {s:?} signatures on this token")
             }
+            Pkcs11Error::UnsupportedOperation(what) => {
+                write!(f, "the key cannot be used for {what} on this token")
+            }
+            Pkcs11Error::BadInput(what) => write!(f, "bad input: {what}"),
             Pkcs11Error::BadOutput(what) => write!(f, "unexpected output from the token: {what}"),
             Pkcs11Error::Call { function, rv } => write!(f, "{function} failed: {rv:?}"),
             Pkcs11Error::Library(e) => write!(f, "PKCS#11: {e}"),

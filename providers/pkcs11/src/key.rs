@@ -180,18 +180,44 @@ impl Pkcs11Key {
         }
     }
 
-    /// `C_Sign` on a session of our own. If the token says the handle is
-    /// no longer valid (some tokens say so for private keys once the
-    /// application was logged out), logs in again, finds the key again and
-    /// retries once.
+    /// `C_Sign` on a session of our own (see [`Self::with_handle`]).
     fn sign_raw(&self, mechanism: &Mechanism<'_>, data: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
-        let handle = *lock(&self.handle);
-        let sign = |handle| {
-            self.token
-                .inner
-                .with_session(|session| session.sign(mechanism, handle, data))
+        self.with_handle(|session, handle| session.sign(mechanism, handle, data))
+    }
+
+    /// RSA PKCS#1 v1.5 decryption (`CKM_RSA_PKCS` `C_Decrypt`) of a TLS 1.2
+    /// ClientKeyExchange, like [`SigningKey::decrypt`] but with the full
+    /// error. The ciphertext must be exactly as long as the modulus; a bad
+    /// padding is the token's error (`CKR_ENCRYPTED_DATA_INVALID` and the
+    /// like), which the engine treats like any other failure (RFC 5246
+    /// 7.4.7.1). A key with `CKA_DECRYPT` false is refused by the token
+    /// (`CKR_KEY_FUNCTION_NOT_PERMITTED`).
+    pub fn try_decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
+        let Kind::Rsa { bits } = self.kind else {
+            return Err(Pkcs11Error::UnsupportedOperation("RSA decryption"));
         };
-        match sign(handle) {
+        if !self.token.supports(MechanismType::RSA_PKCS) {
+            return Err(Pkcs11Error::UnsupportedOperation("RSA decryption"));
+        }
+        if ciphertext.len() != bits.div_ceil(8) {
+            return Err(Pkcs11Error::BadInput(
+                "RSA ciphertext is not as long as the modulus",
+            ));
+        }
+        self.with_handle(|session, handle| session.decrypt(&Mechanism::RsaPkcs, handle, ciphertext))
+    }
+
+    /// Runs `op` with the key's handle on a session of our own. If the
+    /// token says the handle is no longer valid (some tokens say so for
+    /// private keys once the application was logged out), logs in again,
+    /// finds the key again and retries once.
+    fn with_handle<T>(
+        &self,
+        op: impl Fn(&cryptoki::session::Session, ObjectHandle) -> cryptoki::error::Result<T>,
+    ) -> Result<T, Pkcs11Error> {
+        let handle = *lock(&self.handle);
+        let run = |handle| self.token.inner.with_session(|session| op(session, handle));
+        match run(handle) {
             Err(Pkcs11Error::Call {
                 rv:
                     cryptoki::error::RvError::ObjectHandleInvalid
@@ -207,7 +233,7 @@ impl Pkcs11Key {
                     });
                 }
                 *lock(&self.handle) = fresh;
-                sign(fresh)
+                run(fresh)
             }
             other => other,
         }
@@ -313,6 +339,21 @@ impl SigningKey for Pkcs11Key {
 
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.try_sign(scheme, message).map_err(CryptoError::from)
+    }
+
+    /// Always pending, like signing: `C_Decrypt` runs on the worker.
+    fn start_decrypt(&self, _: &[u8]) -> Pausable<Result<Vec<u8>, CryptoError>> {
+        Pausable::Pending
+    }
+
+    /// `CKM_RSA_PKCS` decryption on the token; see [`Pkcs11Key::try_decrypt`].
+    /// A token failure is `CryptoError::Other` (not `SigningFailed`).
+    fn decrypt(&self, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.try_decrypt(ciphertext)
+            .map_err(|e| match e.to_crypto_error() {
+                CryptoError::SigningFailed => CryptoError::Other,
+                other => other,
+            })
     }
 
     /// The key type's TLS 1.3 schemes that the token has a mechanism for.
