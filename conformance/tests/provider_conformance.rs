@@ -131,6 +131,17 @@ macro_rules! backends {
                 }
             }
 
+            /// TLS 1.2 handshakes for every TLS 1.2 suite with the client
+            /// on this backend and the server on every backend.
+            #[test]
+            fn tls12_handshakes_as_client() {
+                let ours = provider();
+                for (peer, make) in BACKENDS {
+                    let count = suite::tls12_handshakes(&ours, &make());
+                    report(stringify!($name), &format!("TLS 1.2 handshakes against a {peer} server"), count);
+                }
+            }
+
             /// The same with client authentication.
             #[test]
             fn handshakes_with_client_auth_as_client() {

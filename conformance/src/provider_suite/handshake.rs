@@ -139,3 +139,56 @@ pub fn handshakes_with_client_auth(client: &CryptoProvider, server: &CryptoProvi
     }
     count
 }
+
+/// TLS 1.2 handshakes for every TLS 1.2 suite, client on `client` and
+/// server on `server`: every key exchange (PSK ones with the test PSK),
+/// every record protection, with data both ways and matching exporters.
+/// Returns the number of handshakes.
+pub fn tls12_handshakes(client: &CryptoProvider, server: &CryptoProvider) -> usize {
+    use crate::testkit::tls12::{server_key_for, TEST_PSK, TEST_PSK_IDENTITY};
+    use embertls::config::{PskCredential, VersionRange};
+
+    let mut count = 0;
+    for suite in embertls::suites::TLS12_SUITES {
+        let mut client_config = client_config(client);
+        let mut server_config = server_config(server, server_key_for(suite));
+        for common in [&mut client_config.common, &mut server_config.common] {
+            common.versions = VersionRange::TLS12_ONLY;
+            common.cipher_suites = vec![suite.suite];
+        }
+        if suite.kx.uses_psk() {
+            client_config.psk = Some(PskCredential::new(TEST_PSK_IDENTITY, TEST_PSK));
+            server_config.psk_resolver =
+                Some(Arc::new(PskCredential::new(TEST_PSK_IDENTITY, TEST_PSK)));
+        }
+        let what = format!(
+            "TLS 1.2 client {} / server {}: {}",
+            client.name, server.name, suite.iana_name
+        );
+        let mut pair = Pair::new(client_config, server_config, Some("localhost"))
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        pair.handshake().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(
+            pair.server.protocol_version(),
+            Some(ProtocolVersion::TLSv1_2),
+            "{what}"
+        );
+        assert_eq!(pair.client.cipher_suite(), Some(suite.suite), "{what}");
+        let request: Vec<u8> = (0..20_000u32).map(|i| i as u8).collect();
+        pair.client.send(&request).unwrap();
+        pair.server.send(b"response").unwrap();
+        pair.drive();
+        assert_eq!(pair.server_log.received, request, "{what}");
+        assert_eq!(pair.client_log.received, b"response", "{what}");
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        pair.client
+            .export_keying_material(&mut a, b"EXPORTER-conformance", None)
+            .unwrap();
+        pair.server
+            .export_keying_material(&mut b, b"EXPORTER-conformance", None)
+            .unwrap();
+        assert_eq!(a, b, "{what}: exporters");
+        count += 1;
+    }
+    count
+}
