@@ -65,6 +65,45 @@ fn steady_state_on_openssl_does_not_allocate_per_record() {
     }
 }
 
+/// TLS 1.2 on every backend, one suite per record protection (GCM, CCM-8,
+/// ChaCha20, CBC with Encrypt-then-MAC and MAC-then-encrypt).
+#[test]
+fn tls12_steady_state_does_not_allocate_per_record() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    use embertls_conformance::provider_suite::handshake;
+    let suites = [
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+    ];
+    let providers = [
+        embertls_rustcrypto::provider(),
+        embertls_openssl::provider(),
+        embertls_aws_lc::provider(),
+    ];
+    for provider in &providers {
+        for name in suites {
+            for encrypt_then_mac in [true, false] {
+                let suite = embertls::suites::by_name(name).unwrap();
+                if !encrypt_then_mac && suite.aead().is_some() {
+                    continue;
+                }
+                let mut client = handshake::client_config(provider);
+                let mut server = handshake::server_config(provider, "p256");
+                for common in [&mut client.common, &mut server.common] {
+                    common.versions = embertls::config::VersionRange::TLS12_ONLY;
+                    common.cipher_suites = vec![suite.suite];
+                    common.tls12.encrypt_then_mac = encrypt_then_mac;
+                    common.tls12.allow_mac_then_encrypt = !encrypt_then_mac;
+                }
+                eprintln!("{}: {name} (EtM {encrypt_then_mac})", provider.name);
+                steady_state(Pair::new(client, server, Some("localhost")).unwrap());
+            }
+        }
+    }
+}
+
 /// Fails if records flowing both ways through `pair` allocate.
 fn steady_state(mut pair: Pair) {
     pair.handshake().unwrap();
