@@ -4,10 +4,12 @@
 //! from `new`; share them between connections behind an `Arc`.
 
 mod cert;
+mod dtls;
 mod keylog;
 mod tls12;
 
 pub use cert::{CertifiedKey, ClientHelloInfo, ResolvesServerCert, SingleCertAndKey, SniResolver};
+pub use dtls::{DtlsOptions, SrtpOptions, SrtpProfile, Transport, UnexpectedCid};
 #[cfg(feature = "std")]
 pub use keylog::KeyLogFile;
 pub use keylog::{key_log_line, KeyLog};
@@ -113,6 +115,10 @@ pub struct CommonConfig {
     pub key_update_after_records: u64,
     /// TLS 1.2 options: EMS, Encrypt-then-MAC, renegotiation, key export.
     pub tls12: Tls12Options,
+    /// TLS over a byte stream (default) or DTLS over datagrams.
+    pub transport: Transport,
+    /// DTLS options (MTU, timers, replay protection, CID, SRTP).
+    pub dtls: DtlsOptions,
 }
 
 impl CommonConfig {
@@ -142,6 +148,8 @@ impl CommonConfig {
             max_early_send_buffer: 64 * 1024,
             key_update_after_records: 1 << 23,
             tls12: Tls12Options::default(),
+            transport: Transport::Stream,
+            dtls: DtlsOptions::default(),
         }
     }
 
