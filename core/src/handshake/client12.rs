@@ -320,14 +320,15 @@ pub(crate) fn start_renegotiation(
         Some(&traffic.established.binding),
     )?;
     let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
-    cx.send_handshake(&encoded)?;
+    let mut transcript = Vec::new();
+    cx.send_handshake_recorded(&encoded, &mut transcript)?;
     cx.negotiated.client_random = random;
     Ok(State::Client12(Client12State::ExpectServerHello(Box::new(
         ClientStart12 {
             config,
             server_name,
             hello,
-            transcript: encoded,
+            transcript,
             offered_session: None,
             previous: Some(traffic.established.binding),
             previous_ems: traffic.established.extended_master_secret,
@@ -752,8 +753,7 @@ impl Client12 {
             let encoded = encode(HandshakeType::Certificate, |o| {
                 Certificate12 { chain }.write(o)
             });
-            self.transcript.extend_from_slice(&encoded);
-            cx.send_handshake(&encoded)?;
+            cx.send_handshake_recorded(&encoded, &mut self.transcript)?;
             signer = chosen;
         }
 
@@ -835,8 +835,7 @@ impl Client12 {
             exchange,
         };
         let encoded = encode(HandshakeType::ClientKeyExchange, |o| cke.write(o));
-        self.transcript.extend_from_slice(&encoded);
-        cx.send_handshake(&encoded)?;
+        cx.send_handshake_recorded(&encoded, &mut self.transcript)?;
 
         // Master secret and keys.
         let session_hash = self.hash_transcript()?;
@@ -881,8 +880,7 @@ impl Client12 {
         if let Some((scheme, signature)) = signature {
             let cv = CertificateVerify { scheme, signature };
             let encoded = encode(HandshakeType::CertificateVerify, |o| cv.write(o));
-            self.transcript.extend_from_slice(&encoded);
-            cx.send_handshake(&encoded)?;
+            cx.send_handshake_recorded(&encoded, &mut self.transcript)?;
             cx.negotiated.client_authenticated = true;
         }
         self.send_finished(cx)?;
@@ -908,8 +906,7 @@ impl Client12 {
             .ok_or(Error::Internal("no master secret"))?;
         let data = verify_data(&*prf, &master[..], true, hash.as_ref());
         let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(&data));
-        self.transcript.extend_from_slice(&encoded);
-        cx.send_handshake(&encoded)?;
+        cx.send_handshake_recorded(&encoded, &mut self.transcript)?;
         self.client_verify_data = Zeroizing::new(data.to_vec());
         Ok(())
     }

@@ -88,6 +88,18 @@ impl Context<'_> {
         self.record.write(self.tx, ContentType::Handshake, encoded)
     }
 
+    /// Sends a TLS 1.2 handshake message (TLS form, 4-byte header) and
+    /// appends to `transcript` the bytes the transcript hashes: the same
+    /// bytes over TLS, the 12-byte-header form over DTLS (RFC 6347 4.2.6).
+    pub fn send_handshake_recorded(
+        &mut self,
+        encoded: &[u8],
+        transcript: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        transcript.extend_from_slice(encoded);
+        self.send_handshake(encoded)
+    }
+
     /// A plaintext ChangeCipherSpec (middlebox compatibility), whatever the
     /// current write protection.
     pub fn send_change_cipher_spec(&mut self) {

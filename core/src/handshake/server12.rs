@@ -96,8 +96,7 @@ impl Handshake12 {
 
     /// Sends a handshake message and adds it to the transcript.
     pub(super) fn send(&mut self, cx: &mut Context<'_>, encoded: &[u8]) -> Result<(), Error> {
-        self.add(encoded);
-        cx.send_handshake(encoded)
+        cx.send_handshake_recorded(encoded, &mut self.transcript)
     }
 
     pub(super) fn common(&self) -> &CommonConfig {
