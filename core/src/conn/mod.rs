@@ -666,22 +666,7 @@ impl Connection {
                 if !self.application_keys_ready || !protected {
                     return Err(self.unexpected(content_type));
                 }
-                if range.is_empty() {
-                    self.empty_records += 1;
-                    if self.empty_records > MAX_EMPTY_RECORDS {
-                        return Err(PeerMisbehaved::TooManyEmptyRecords.into());
-                    }
-                    return Ok(());
-                }
-                self.empty_records = 0;
-                if let Some(State::Traffic(t)) = &mut self.state {
-                    t.note_application_data();
-                }
-                let mut data = core::mem::take(record);
-                let _ = data.split_to(range.start);
-                data.truncate(range.len());
-                self.events.push_back(Event::Data(data.freeze()));
-                Ok(())
+                self.deliver_application_data(record, range)
             }
             ContentType::Alert => self.handle_alert(&record[range]),
             ContentType::ChangeCipherSpec if !protected && !self.handshake_complete => {
@@ -710,22 +695,7 @@ impl Connection {
                 if !self.application_keys_ready || !self.record.is_read_protected() {
                     return Err(self.unexpected(content_type));
                 }
-                if range.is_empty() {
-                    self.empty_records += 1;
-                    if self.empty_records > MAX_EMPTY_RECORDS {
-                        return Err(PeerMisbehaved::TooManyEmptyRecords.into());
-                    }
-                    return Ok(());
-                }
-                self.empty_records = 0;
-                if let Some(State::Traffic12(t)) = &mut self.state {
-                    t.note_application_data()?;
-                }
-                let mut data = core::mem::take(record);
-                let _ = data.split_to(range.start);
-                data.truncate(range.len());
-                self.events.push_back(Event::Data(data.freeze()));
-                Ok(())
+                self.deliver_application_data(record, range)
             }
             ContentType::Alert => self.handle_alert(&record[range]),
             ContentType::ChangeCipherSpec => {
@@ -748,6 +718,33 @@ impl Connection {
             }
             other => Err(self.unexpected(other)),
         }
+    }
+
+    /// Hands the plaintext `range` of `record` to the caller without
+    /// copying; empty records are counted (a flood of them is an attack).
+    fn deliver_application_data(
+        &mut self,
+        record: &mut BytesMut,
+        range: core::ops::Range<usize>,
+    ) -> Result<(), Error> {
+        if range.is_empty() {
+            self.empty_records += 1;
+            if self.empty_records > MAX_EMPTY_RECORDS {
+                return Err(PeerMisbehaved::TooManyEmptyRecords.into());
+            }
+            return Ok(());
+        }
+        self.empty_records = 0;
+        match &mut self.state {
+            Some(State::Traffic(t)) => t.note_application_data(),
+            Some(State::Traffic12(t)) => t.note_application_data()?,
+            _ => {}
+        }
+        let mut data = core::mem::take(record);
+        let _ = data.split_to(range.start);
+        data.truncate(range.len());
+        self.events.push_back(Event::Data(data.freeze()));
+        Ok(())
     }
 
     fn unexpected(&self, content_type: ContentType) -> Error {

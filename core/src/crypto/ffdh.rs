@@ -50,6 +50,56 @@ pub fn bit_length(n: &[u8]) -> usize {
     (n.len() - first - 1) * 8 + (8 - n[first].leading_zeros() as usize)
 }
 
+/// Smallest and largest primes a backend accepts; a policy minimum for
+/// peers is the engine's (`ClientConfig::min_dh_bits`).
+pub const MIN_PRIME_BITS: usize = 512;
+pub const MAX_PRIME_BITS: usize = 8192;
+
+/// A big-endian integer without its leading zero bytes.
+pub fn strip_leading_zeros(n: &[u8]) -> &[u8] {
+    let first = n.iter().position(|b| *b != 0).unwrap_or(n.len());
+    &n[first..]
+}
+
+/// What every backend checks and decides before an exchange: the prime
+/// and generator without leading zeros, and the private exponent size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExchangePlan<'a> {
+    pub p: &'a [u8],
+    pub g: &'a [u8],
+    /// Bits of private exponent to draw: short exponents (RFC 7919 5.2
+    /// minimums, rounded up) only in the known safe-prime groups, full size
+    /// for caller-supplied parameters that may not be safe primes.
+    pub exponent_bits: usize,
+}
+
+/// Checks `p` (odd, 512..=8192 bits) and names the exponent size; the
+/// generator's range is checked by the backend against its own p - 1.
+pub fn plan_exchange<'a>(
+    group: NamedGroup,
+    p: &'a [u8],
+    g: &'a [u8],
+) -> Result<ExchangePlan<'a>, crate::error::CryptoError> {
+    let (p, g) = (strip_leading_zeros(p), strip_leading_zeros(g));
+    let bits = bit_length(p);
+    if !(MIN_PRIME_BITS..=MAX_PRIME_BITS).contains(&bits) || p[p.len() - 1] & 1 == 0 || g.is_empty()
+    {
+        return Err(crate::error::CryptoError::InvalidKey);
+    }
+    let named = named_ffdhe_params(group).is_some_and(|n| n.p == p && n.g == g);
+    let exponent_bits = match (named, bits) {
+        (true, 2048) => 256,
+        (true, 3072) => 320,
+        (true, 4096) => 384,
+        _ => bits,
+    };
+    Ok(ExchangePlan {
+        p,
+        g,
+        exponent_bits,
+    })
+}
+
 const GENERATOR_2: [u8; 1] = [2];
 
 /// The parameters of an RFC 7919 group, `None` for other groups.
@@ -172,6 +222,22 @@ mod tests {
         }
         assert!(named_ffdhe_params(NamedGroup::X25519).is_none());
         assert!(!is_ffdhe(NamedGroup::secp256r1));
+    }
+
+    #[test]
+    fn exchange_plans() {
+        let ffdhe = named_ffdhe_params(NamedGroup::FFDHE3072).unwrap();
+        let plan = plan_exchange(NamedGroup::FFDHE3072, ffdhe.p, &[0, 2]).unwrap();
+        assert_eq!(plan.exponent_bits, 320);
+        assert_eq!(plan.g, &[2]);
+        // The same prime under another name is treated as custom.
+        let plan = plan_exchange(NamedGroup(0), ffdhe.p, &[2]).unwrap();
+        assert_eq!(plan.exponent_bits, 3072);
+        let even = [0x80u8; 64];
+        assert!(plan_exchange(NamedGroup(0), &even, &[2]).is_err());
+        let small = [0xffu8; 63];
+        assert!(plan_exchange(NamedGroup(0), &small, &[2]).is_err());
+        assert!(plan_exchange(NamedGroup(0), ffdhe.p, &[0]).is_err());
     }
 
     #[test]

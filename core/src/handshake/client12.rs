@@ -892,19 +892,24 @@ impl Client12 {
         Ok(State::Client12(Client12State::Expect(self)))
     }
 
-    fn send_finished(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
-        let write = self
-            .pending_write
-            .take()
-            .ok_or(Error::Internal("no pending write keys"))?;
-        tls12::send_change_cipher_spec(cx, write)?;
+    /// verify_data over the transcript so far, for `from_client`'s Finished.
+    fn verify_data_now(&self, from_client: bool) -> Result<[u8; 12], Error> {
         let hash = self.hash_transcript()?;
         let prf = tls12::prf_for(&self.config.common.provider, self.suite)?;
         let master = self
             .master
             .as_ref()
             .ok_or(Error::Internal("no master secret"))?;
-        let data = verify_data(&*prf, &master[..], true, hash.as_ref());
+        Ok(verify_data(&*prf, &master[..], from_client, hash.as_ref()))
+    }
+
+    fn send_finished(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        let write = self
+            .pending_write
+            .take()
+            .ok_or(Error::Internal("no pending write keys"))?;
+        tls12::send_change_cipher_spec(cx, write)?;
+        let data = self.verify_data_now(true)?;
         let encoded = encode(HandshakeType::Finished, |o| o.extend_from_slice(&data));
         cx.send_handshake_recorded(&encoded, &mut self.transcript)?;
         self.client_verify_data = Zeroizing::new(data.to_vec());
@@ -917,13 +922,7 @@ impl Client12 {
         msg: HandshakeMessage<'_>,
     ) -> Result<State, Error> {
         let received = read_finished12(msg.body)?;
-        let hash = self.hash_transcript()?;
-        let prf = tls12::prf_for(&self.config.common.provider, self.suite)?;
-        let master = self
-            .master
-            .as_ref()
-            .ok_or(Error::Internal("no master secret"))?;
-        let expected = verify_data(&*prf, &master[..], false, hash.as_ref());
+        let expected = self.verify_data_now(false)?;
         check_verify_data(&expected, &received)?;
         self.transcript.extend_from_slice(msg.encoded);
         if self.resumed.is_some() {

@@ -172,6 +172,23 @@ pub(crate) fn certificate_verify_message(server: bool, transcript_hash: &[u8]) -
     m
 }
 
+/// The server's ALPN choice: the first of our protocols the client offers;
+/// no overlap is fatal (RFC 7301 3.2). `None` when either side has none.
+pub(crate) fn select_alpn(
+    ours: &[Vec<u8>],
+    offered: Option<&Vec<Vec<u8>>>,
+) -> Result<Option<Vec<u8>>, Error> {
+    match offered {
+        Some(offered) if !ours.is_empty() => ours
+            .iter()
+            .find(|p| offered.contains(p))
+            .cloned()
+            .map(Some)
+            .ok_or(crate::error::PeerIncompatible::NoCommonAlpn.into()),
+        _ => Ok(None),
+    }
+}
+
 /// Constant-time check of a received Finished.
 pub(crate) fn check_finished(expected: &Secret, received: &[u8]) -> Result<(), Error> {
     if bool::from(expected.as_ref().ct_eq(received)) {

@@ -419,17 +419,7 @@ impl ExpectClientHello {
         };
 
         // ALPN (RFC 7301 3.2: no overlap is fatal).
-        let alpn = match &hello.extensions.alpn {
-            Some(offered) if !common.alpn_protocols.is_empty() => Some(
-                common
-                    .alpn_protocols
-                    .iter()
-                    .find(|p| offered.contains(p))
-                    .cloned()
-                    .ok_or(PeerIncompatible::NoCommonAlpn)?,
-            ),
-            _ => None,
-        };
+        let alpn = super::select_alpn(&common.alpn_protocols, hello.extensions.alpn.as_ref())?;
 
         let server_name = hello
             .extensions

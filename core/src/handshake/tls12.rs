@@ -69,11 +69,8 @@ pub(crate) fn psk_premaster(other_secret: Option<&[u8]>, psk: &[u8]) -> Zeroizin
     out
 }
 
-/// A DH shared secret without leading zero bytes (RFC 5246 8.1.2).
-pub(crate) fn strip_leading_zeros(secret: &[u8]) -> &[u8] {
-    let first = secret.iter().position(|b| *b != 0).unwrap_or(secret.len());
-    &secret[first..]
-}
+/// A DH shared secret loses its leading zero bytes (RFC 5246 8.1.2).
+pub(crate) use crate::crypto::ffdh::strip_leading_zeros;
 
 /// Finished verify_data (RFC 5246 7.4.9).
 pub(crate) fn verify_data(

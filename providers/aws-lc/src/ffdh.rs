@@ -22,17 +22,12 @@ use aws_lc_sys::{
     BN_bn2bin_padded, BN_clear_free, BN_mod_exp_mont_consttime, BN_new, BN_num_bits, BN_sub_word,
     BN_ucmp, BIGNUM, BN_CTX, BN_MONT_CTX,
 };
-use embertls::crypto::ffdh::{bit_length, named_ffdhe_params};
+use embertls::crypto::ffdh::{plan_exchange, strip_leading_zeros, ExchangePlan};
 use embertls::crypto::{ActiveKeyExchange, FiniteFieldDh, SecureRandom, SharedSecret};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::NamedGroup;
 use zeroize::Zeroizing;
 
-/// Smallest prime accepted, in bits; the engine may set a higher floor.
-const MIN_PRIME_BITS: usize = 512;
-/// Largest prime accepted, in bits: bounds the work a peer's parameters
-/// can cause.
-const MAX_PRIME_BITS: usize = 8192;
 /// Draws for a private exponent before giving up on the random source.
 const MAX_DRAWS: usize = 64;
 
@@ -154,9 +149,9 @@ struct Group {
 }
 
 impl Group {
+    /// `p` as `plan_exchange` checked it: odd, 512..=8192 bits.
     fn new(p: &[u8]) -> Result<Self, CryptoError> {
-        let bits = bit_length(p);
-        if !(MIN_PRIME_BITS..=MAX_PRIME_BITS).contains(&bits) || p[p.len() - 1] & 1 == 0 {
+        if p.last().map_or(true, |b| b & 1 == 0) {
             return Err(CryptoError::InvalidKey);
         }
         let prime = Bn::from_be(p)?;
@@ -206,11 +201,6 @@ impl Group {
     }
 }
 
-fn strip(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    &bytes[first..]
-}
-
 impl FiniteFieldDh for AwsLcFfdh {
     fn start(
         &self,
@@ -219,19 +209,17 @@ impl FiniteFieldDh for AwsLcFfdh {
         g: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<Box<dyn ActiveKeyExchange>, CryptoError> {
-        let (p, g) = (strip(p), strip(g));
+        // Prime size and parity, and the exponent size, as every backend decides them.
+        let ExchangePlan {
+            p,
+            g,
+            exponent_bits,
+        } = plan_exchange(group, p, g)?;
         let params = Group::new(p)?;
         let generator = Bn::from_be(g)?;
         if !params.in_range(&generator) {
             return Err(CryptoError::InvalidKey);
         }
-        let named = named_ffdhe_params(group).is_some_and(|n| n.p == p && strip(n.g) == g);
-        let exponent_bits = match (named, bit_length(p)) {
-            (true, 2048) => 256,
-            (true, 3072) => 320,
-            (true, 4096) => 384,
-            (_, bits) => bits,
-        };
         let x = draw_exponent(&params, exponent_bits, rng)?;
         let public = params.pow(&generator, &x)?.to_be_padded(params.len)?;
         Ok(Box::new(ActiveDh {
@@ -277,7 +265,7 @@ impl ActiveKeyExchange for ActiveDh {
     }
 
     fn complete(self: Box<Self>, peer_public: &[u8]) -> Result<SharedSecret, CryptoError> {
-        let peer = strip(peer_public);
+        let peer = strip_leading_zeros(peer_public);
         if peer.len() > self.params.len {
             return Err(CryptoError::InvalidKey);
         }
@@ -317,7 +305,7 @@ mod tests {
             NamedGroup::FFDHE3072,
             NamedGroup::FFDHE4096,
         ] {
-            let params = named_ffdhe_params(group).unwrap();
+            let params = embertls::crypto::ffdh::named_ffdhe_params(group).unwrap();
             agree(params.p, params.g, group);
         }
     }

@@ -11,7 +11,7 @@
 
 use std::cmp::Ordering;
 
-use embertls::crypto::ffdh::{bit_length, named_ffdhe_params};
+use embertls::crypto::ffdh::{plan_exchange, strip_leading_zeros, ExchangePlan};
 use embertls::crypto::{ActiveKeyExchange, FiniteFieldDh, SecureRandom, SharedSecret};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::NamedGroup;
@@ -19,23 +19,12 @@ use openssl::bn::{BigNum, BigNumContext, BigNumRef};
 use openssl::error::ErrorStack;
 use zeroize::Zeroizing;
 
-/// Smallest prime accepted, in bits; the engine may set a higher floor.
-pub(crate) const MIN_PRIME_BITS: usize = 512;
-/// Largest prime accepted, in bits: bounds the work a peer's parameters
-/// can cause.
-pub(crate) const MAX_PRIME_BITS: usize = 8192;
-
 /// Draws for a private exponent before giving up on the random source.
 const MAX_DRAWS: usize = 64;
 
 /// Finite-field Diffie-Hellman on OpenSSL.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OpenSslFfdh;
-
-fn strip(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    &bytes[first..]
-}
 
 fn other(_: ErrorStack) -> CryptoError {
     CryptoError::Other
@@ -54,18 +43,12 @@ impl FiniteFieldDh for OpenSslFfdh {
         g: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<Box<dyn ActiveKeyExchange>, CryptoError> {
-        let (p, g) = (strip(p), strip(g));
-        let bits = bit_length(p);
-        if !(MIN_PRIME_BITS..=MAX_PRIME_BITS).contains(&bits) || p[p.len() - 1] & 1 == 0 {
-            return Err(CryptoError::InvalidKey);
-        }
-        let named = named_ffdhe_params(group).is_some_and(|n| n.p == p && strip(n.g) == g);
-        let exponent_bits = match (named, bits) {
-            (true, 2048) => 256,
-            (true, 3072) => 320,
-            (true, 4096) => 384,
-            _ => bits,
-        };
+        // Prime size and parity, and the exponent size, as every backend decides them.
+        let ExchangePlan {
+            p,
+            g,
+            exponent_bits,
+        } = plan_exchange(group, p, g)?;
         let modulus = BigNum::from_slice(p).map_err(other)?;
         let mut p_minus_1 = BigNum::from_slice(p).map_err(other)?;
         p_minus_1.sub_word(1).map_err(other)?;
@@ -140,7 +123,7 @@ impl ActiveKeyExchange for ActiveDh {
 
     fn complete(self: Box<Self>, peer_public: &[u8]) -> Result<SharedSecret, CryptoError> {
         let p_len = self.public.len();
-        let peer = strip(peer_public);
+        let peer = strip_leading_zeros(peer_public);
         if peer.len() > p_len {
             return Err(CryptoError::InvalidKey);
         }

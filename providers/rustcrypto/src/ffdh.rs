@@ -19,19 +19,11 @@ use alloc::vec::Vec;
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Limb, Uint, U1024, U2048, U3072, U4096, U8192};
-use embertls::crypto::ffdh::{bit_length, named_ffdhe_params};
+use embertls::crypto::ffdh::{bit_length, plan_exchange, strip_leading_zeros, ExchangePlan};
 use embertls::crypto::{ActiveKeyExchange, FiniteFieldDh, SecureRandom, SharedSecret};
 use embertls::error::CryptoError;
 use embertls::msgs::enums::NamedGroup;
 use zeroize::Zeroizing;
-
-/// Smallest prime accepted, in bits. Below this the parameters are not a
-/// Diffie-Hellman group anyone should use; the engine may set a higher
-/// floor of its own.
-pub(crate) const MIN_PRIME_BITS: usize = 512;
-/// Largest prime accepted, in bits: bounds the work a peer's parameters
-/// can cause.
-pub(crate) const MAX_PRIME_BITS: usize = 8192;
 
 /// Draws for a private exponent before giving up on the random source.
 const MAX_DRAWS: usize = 64;
@@ -39,12 +31,6 @@ const MAX_DRAWS: usize = 64;
 /// Finite-field Diffie-Hellman on `crypto-bigint`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RustCryptoFfdh;
-
-/// `bytes` without leading zero bytes.
-fn strip(bytes: &[u8]) -> &[u8] {
-    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    &bytes[first..]
-}
 
 impl FiniteFieldDh for RustCryptoFfdh {
     fn start(
@@ -54,19 +40,13 @@ impl FiniteFieldDh for RustCryptoFfdh {
         g: &[u8],
         rng: &dyn SecureRandom,
     ) -> Result<Box<dyn ActiveKeyExchange>, CryptoError> {
-        let (p, g) = (strip(p), strip(g));
+        // Prime size and parity, and the exponent size, as every backend decides them.
+        let ExchangePlan {
+            p,
+            g,
+            exponent_bits,
+        } = plan_exchange(group, p, g)?;
         let bits = bit_length(p);
-        if !(MIN_PRIME_BITS..=MAX_PRIME_BITS).contains(&bits) || p[p.len() - 1] & 1 == 0 {
-            return Err(CryptoError::InvalidKey);
-        }
-        // A short exponent only in a known safe-prime group.
-        let named = named_ffdhe_params(group).is_some_and(|n| n.p == p && strip(n.g) == g);
-        let exponent_bits = match (named, bits) {
-            (true, 2048) => 256,
-            (true, 3072) => 320,
-            (true, 4096) => 384,
-            _ => bits,
-        };
         let params = Params {
             group,
             p,
@@ -92,7 +72,7 @@ struct Params<'a> {
 
 /// `bytes` (at most `Uint::<LIMBS>::BYTES` long) as an integer.
 fn to_uint<const LIMBS: usize>(bytes: &[u8]) -> Option<Uint<LIMBS>> {
-    let bytes = strip(bytes);
+    let bytes = strip_leading_zeros(bytes);
     if bytes.len() > Uint::<LIMBS>::BYTES {
         return None;
     }
@@ -188,7 +168,7 @@ impl<const LIMBS: usize> ActiveKeyExchange for ActiveDh<LIMBS> {
     fn complete(self: Box<Self>, peer_public: &[u8]) -> Result<SharedSecret, CryptoError> {
         // Leading zeros are allowed (TLS 1.3 pads to the length of p, TLS
         // 1.2 does not), the value is not.
-        if strip(peer_public).len() > self.p_len {
+        if strip_leading_zeros(peer_public).len() > self.p_len {
             return Err(CryptoError::InvalidKey);
         }
         let y = to_uint::<LIMBS>(peer_public).ok_or(CryptoError::InvalidKey)?;
