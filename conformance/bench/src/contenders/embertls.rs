@@ -128,9 +128,13 @@ impl Embertls {
             }
         };
         if !available {
+            let what = match info.bulk {
+                suites::Bulk::Aead(aead) => format!("{aead:?}"),
+                suites::Bulk::Cbc { .. } => "CBC".to_string(),
+            };
             return Err(Missing::Unsupported(format!(
-                "the {} backend has no {:?} record protection",
-                self.backend.name, info.bulk
+                "the {} backend has no {what} record protection for {}",
+                self.backend.name, info.iana_name
             )));
         }
         Ok(info.suite)
