@@ -8,9 +8,12 @@
 //! ```
 //!
 //! Operations: full-p256, full-rsa2048, resumed, bulk-aes128gcm,
-//! bulk-aes256gcm, bulk-chacha20poly1305.
+//! bulk-aes256gcm, bulk-chacha20poly1305; TLS 1.2: tls12-full-p256,
+//! tls12-full-rsa2048, tls12-resumed-ticket, tls12-resumed-session-id,
+//! tls12-bulk-aes128gcm, tls12-bulk-chacha20poly1305,
+//! tls12-bulk-aes128cbcsha256.
 
-use embertls_bench::{all_contenders, ServerKey, Suite, RECORD};
+use embertls_bench::{all_contenders, Resumption12, ServerKey, Suite, Suite12, RECORD};
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,8 +31,18 @@ fn main() -> Result<(), String> {
         "bulk-chacha20poly1305" => Some(Suite::ChaCha20Poly1305),
         _ => None,
     };
-    if let Some(suite) = suite {
-        let mut bulk = contender.bulk(suite)?;
+    let suite12 = match operation.as_str() {
+        "tls12-bulk-aes128gcm" => Some(Suite12::Aes128Gcm),
+        "tls12-bulk-chacha20poly1305" => Some(Suite12::ChaCha20Poly1305),
+        "tls12-bulk-aes128cbcsha256" => Some(Suite12::Aes128CbcSha256),
+        _ => None,
+    };
+    let bulk = match (suite, suite12) {
+        (Some(suite), _) => Some(contender.bulk(suite)?),
+        (_, Some(suite)) => Some(contender.tls12_bulk(suite).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    if let Some(mut bulk) = bulk {
         let data = vec![0x5a; RECORD];
         for _ in 0..count {
             bulk.transfer(&data, &mut |_| {})?;
@@ -40,10 +53,18 @@ fn main() -> Result<(), String> {
         "full-p256" => contender.full(ServerKey::P256)?,
         "full-rsa2048" => contender.full(ServerKey::Rsa2048)?,
         "resumed" => contender.resumed()?,
+        "tls12-full-p256" => tls12(contender.tls12_full(ServerKey::P256))?,
+        "tls12-full-rsa2048" => tls12(contender.tls12_full(ServerKey::Rsa2048))?,
+        "tls12-resumed-ticket" => tls12(contender.tls12_resumed(Resumption12::Ticket))?,
+        "tls12-resumed-session-id" => tls12(contender.tls12_resumed(Resumption12::SessionId))?,
         other => return Err(format!("unknown operation {other}")),
     };
     for _ in 0..count {
         drop(handshaker.connect()?);
     }
     Ok(())
+}
+
+fn tls12<T>(r: Result<T, embertls_bench::Missing>) -> Result<T, String> {
+    r.map_err(|e| e.to_string())
 }

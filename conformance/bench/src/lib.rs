@@ -44,7 +44,7 @@ impl ServerKey {
     }
 }
 
-/// A TLS 1.3 cipher suite of the bulk rows.
+/// A TLS 1.3 cipher suite of the bulk rows (and the AEAD of the raw rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
     Aes128Gcm,
@@ -76,6 +76,115 @@ impl Suite {
         match self {
             Suite::Aes128Gcm => 16,
             _ => 32,
+        }
+    }
+}
+
+/// A TLS 1.2 cipher suite of the TLS 1.2 bulk rows: ECDHE-ECDSA with the
+/// P-256 certificate, X25519.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suite12 {
+    /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256.
+    Aes128Gcm,
+    /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905).
+    ChaCha20Poly1305,
+    /// TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256 with Encrypt-then-MAC
+    /// (RFC 7366).
+    Aes128CbcSha256,
+}
+
+impl Suite12 {
+    pub const ALL: [Suite12; 3] = [
+        Suite12::Aes128Gcm,
+        Suite12::ChaCha20Poly1305,
+        Suite12::Aes128CbcSha256,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Suite12::Aes128Gcm => "AES-128-GCM",
+            Suite12::ChaCha20Poly1305 => "ChaCha20-Poly1305",
+            Suite12::Aes128CbcSha256 => "AES-128-CBC + HMAC-SHA256, Encrypt-then-MAC",
+        }
+    }
+
+    /// The IANA name.
+    pub fn iana_name(self) -> &'static str {
+        match self {
+            Suite12::Aes128Gcm => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            Suite12::ChaCha20Poly1305 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            Suite12::Aes128CbcSha256 => "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        }
+    }
+
+    /// OpenSSL's name, as `set_cipher_list` takes it.
+    pub fn openssl_name(self) -> &'static str {
+        match self {
+            Suite12::Aes128Gcm => "ECDHE-ECDSA-AES128-GCM-SHA256",
+            Suite12::ChaCha20Poly1305 => "ECDHE-ECDSA-CHACHA20-POLY1305",
+            Suite12::Aes128CbcSha256 => "ECDHE-ECDSA-AES128-SHA256",
+        }
+    }
+
+    /// The TLS 1.3 suite with the same AEAD, for the bulk / raw rows.
+    pub fn aead(self) -> Option<Suite> {
+        match self {
+            Suite12::Aes128Gcm => Some(Suite::Aes128Gcm),
+            Suite12::ChaCha20Poly1305 => Some(Suite::ChaCha20Poly1305),
+            Suite12::Aes128CbcSha256 => None,
+        }
+    }
+}
+
+/// The suite of the TLS 1.2 handshake rows for a certificate: ECDHE with
+/// the certificate's signature, AES-128-GCM.
+pub fn tls12_handshake_suite(key: ServerKey) -> &'static str {
+    match key {
+        ServerKey::P256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        ServerKey::Rsa2048 => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    }
+}
+
+/// How a TLS 1.2 client resumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumption12 {
+    /// RFC 5077 stateless tickets sealed by the server; no session cache.
+    Ticket,
+    /// The session id, from the server's session cache; no tickets.
+    SessionId,
+}
+
+impl Resumption12 {
+    pub const ALL: [Resumption12; 2] = [Resumption12::Ticket, Resumption12::SessionId];
+}
+
+/// Why a contender has no measurement for a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// The contender (or its backend) cannot do this: reported, not a
+    /// failure.
+    Unsupported(String),
+    /// Setting up failed.
+    Error(String),
+}
+
+impl From<String> for Missing {
+    fn from(e: String) -> Self {
+        Missing::Error(e)
+    }
+}
+
+impl From<&str> for Missing {
+    fn from(e: &str) -> Self {
+        Missing::Error(e.to_string())
+    }
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Unsupported(why) => write!(f, "not supported: {why}"),
+            Missing::Error(e) => f.write_str(e),
         }
     }
 }
@@ -146,6 +255,25 @@ pub trait Contender {
 
     /// A connected pair negotiating `suite`.
     fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String>;
+
+    /// Full TLS 1.2 handshakes: ECDHE with X25519, AES-128-GCM, `key`'s
+    /// certificate (ECDHE-ECDSA or ECDHE-RSA), extended master secret; no
+    /// tickets and no session cache.
+    fn tls12_full(&self, _key: ServerKey) -> Result<Box<dyn Handshaker>, Missing> {
+        Err(Missing::Unsupported("no TLS 1.2".into()))
+    }
+
+    /// Resumed TLS 1.2 handshakes (ECDHE-ECDSA, AES-128-GCM) by `how`; each
+    /// offers the newest session the client has; the first session is
+    /// fetched here.
+    fn tls12_resumed(&self, _how: Resumption12) -> Result<Box<dyn Handshaker>, Missing> {
+        Err(Missing::Unsupported("no TLS 1.2".into()))
+    }
+
+    /// A TLS 1.2 connected pair negotiating `suite`.
+    fn tls12_bulk(&self, _suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        Err(Missing::Unsupported("no TLS 1.2".into()))
+    }
 
     /// The backend's raw AEAD, as the TLS stack calls it (`None`: not
     /// measured for this contender).

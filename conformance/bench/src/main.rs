@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use embertls_bench::contenders::REFERENCE;
 use embertls_bench::heap::{self, CHooks, CountingAlloc};
 use embertls_bench::{
-    all_contenders, Bulk, Connected, Contender, Handshaker, RawAead, RawOp, ServerKey, Suite,
-    RECORD, TAG_LEN,
+    all_contenders, Bulk, Connected, Contender, Handshaker, Missing, RawAead, RawOp, Resumption12,
+    ServerKey, Suite, Suite12, RECORD, TAG_LEN,
 };
 
 #[global_allocator]
@@ -107,6 +107,9 @@ enum Kind {
     RawAead(Suite),
     Sign(ServerKey),
     X25519,
+    Tls12Full(ServerKey),
+    Tls12Resumed(Resumption12),
+    Tls12Bulk(Suite12),
 }
 
 struct Row {
@@ -124,23 +127,34 @@ fn suite_id(suite: Suite) -> &'static str {
     }
 }
 
+fn suite12_id(suite: Suite12) -> &'static str {
+    match suite {
+        Suite12::Aes128Gcm => "aes128gcm",
+        Suite12::ChaCha20Poly1305 => "chacha20poly1305",
+        Suite12::Aes128CbcSha256 => "aes128cbcsha256",
+    }
+}
+
+/// Every row, in table order. TLS 1.3 rows keep their ids without a
+/// version prefix (`handshake-full-p256`); TLS 1.2 rows start with
+/// `tls12-`, so `--filter tls12` selects them all.
 fn rows() -> Vec<Row> {
     let mut rows = vec![
         Row {
             id: "handshake-full-p256".into(),
-            label: "full handshake, ECDSA P-256 cert (handshakes/s)".into(),
+            label: "TLS 1.3 full handshake, ECDSA P-256 cert (handshakes/s)".into(),
             unit: Unit::PerSecond,
             kind: Kind::Full(ServerKey::P256),
         },
         Row {
             id: "handshake-full-rsa2048".into(),
-            label: "full handshake, RSA-2048 cert (handshakes/s)".into(),
+            label: "TLS 1.3 full handshake, RSA-2048 cert (handshakes/s)".into(),
             unit: Unit::PerSecond,
             kind: Kind::Full(ServerKey::Rsa2048),
         },
         Row {
             id: "handshake-resumed".into(),
-            label: "resumed handshake, ticket + X25519 (handshakes/s)".into(),
+            label: "TLS 1.3 resumed handshake, ticket + X25519 (handshakes/s)".into(),
             unit: Unit::PerSecond,
             kind: Kind::Resumed,
         },
@@ -148,9 +162,43 @@ fn rows() -> Vec<Row> {
     for suite in Suite::ALL {
         rows.push(Row {
             id: format!("bulk-{}", suite_id(suite)),
-            label: format!("bulk {}, 16 KiB writes (MB/s)", suite.label()),
+            label: format!("TLS 1.3 bulk {}, 16 KiB writes (MB/s)", suite.label()),
             unit: Unit::MegabytesPerSecond,
             kind: Kind::Bulk(suite),
+        });
+    }
+    rows.extend([
+        Row {
+            id: "tls12-handshake-full-p256".into(),
+            label: "TLS 1.2 full handshake, ECDHE-ECDSA P-256 cert (handshakes/s)".into(),
+            unit: Unit::PerSecond,
+            kind: Kind::Tls12Full(ServerKey::P256),
+        },
+        Row {
+            id: "tls12-handshake-full-rsa2048".into(),
+            label: "TLS 1.2 full handshake, ECDHE-RSA 2048 cert (handshakes/s)".into(),
+            unit: Unit::PerSecond,
+            kind: Kind::Tls12Full(ServerKey::Rsa2048),
+        },
+        Row {
+            id: "tls12-handshake-resumed-ticket".into(),
+            label: "TLS 1.2 resumed handshake, ticket (handshakes/s)".into(),
+            unit: Unit::PerSecond,
+            kind: Kind::Tls12Resumed(Resumption12::Ticket),
+        },
+        Row {
+            id: "tls12-handshake-resumed-session-id".into(),
+            label: "TLS 1.2 resumed handshake, session id (handshakes/s)".into(),
+            unit: Unit::PerSecond,
+            kind: Kind::Tls12Resumed(Resumption12::SessionId),
+        },
+    ]);
+    for suite in Suite12::ALL {
+        rows.push(Row {
+            id: format!("tls12-bulk-{}", suite12_id(suite)),
+            label: format!("TLS 1.2 bulk {}, 16 KiB writes (MB/s)", suite.label()),
+            unit: Unit::MegabytesPerSecond,
+            kind: Kind::Tls12Bulk(suite),
         });
     }
     for suite in Suite::ALL {
@@ -192,6 +240,33 @@ fn selected(filters: &[String], row: &str, contender: &str) -> bool {
         .all(|f| row.contains(f.as_str()) || contender.contains(f.as_str()))
 }
 
+/// A contender's measurement of a row, ready or not.
+enum Prepared {
+    Ready(Runner),
+    Failed(String),
+    /// The contender cannot do it (a missing suite, say): not a failure.
+    Unsupported(String),
+}
+
+impl From<Result<Runner, String>> for Prepared {
+    fn from(r: Result<Runner, String>) -> Self {
+        match r {
+            Ok(runner) => Prepared::Ready(runner),
+            Err(e) => Prepared::Failed(e),
+        }
+    }
+}
+
+impl From<Result<Runner, Missing>> for Prepared {
+    fn from(r: Result<Runner, Missing>) -> Self {
+        match r {
+            Ok(runner) => Prepared::Ready(runner),
+            Err(Missing::Error(e)) => Prepared::Failed(e),
+            Err(Missing::Unsupported(why)) => Prepared::Unsupported(why),
+        }
+    }
+}
+
 /// One prepared measurement.
 enum Runner {
     Handshake(Box<dyn Handshaker>),
@@ -229,18 +304,21 @@ impl Runner {
     }
 }
 
-fn prepare(contender: &dyn Contender, kind: Kind) -> Option<Result<Runner, String>> {
+fn prepare(contender: &dyn Contender, kind: Kind) -> Option<Prepared> {
+    let bulk = |b| Runner::Bulk(b, vec![0x5a; RECORD]);
     Some(match kind {
-        Kind::Full(key) => contender.full(key).map(Runner::Handshake),
-        Kind::Resumed => contender.resumed().map(Runner::Handshake),
-        Kind::Bulk(suite) => contender
-            .bulk(suite)
-            .map(|b| Runner::Bulk(b, vec![0x5a; RECORD])),
+        Kind::Full(key) => contender.full(key).map(Runner::Handshake).into(),
+        Kind::Resumed => contender.resumed().map(Runner::Handshake).into(),
+        Kind::Bulk(suite) => contender.bulk(suite).map(bulk).into(),
         Kind::RawAead(suite) => contender
             .raw_aead(suite)?
-            .map(|a| Runner::Aead(a, vec![0x5a; RECORD + TAG_LEN])),
-        Kind::Sign(key) => contender.raw_sign(key)?.map(Runner::Op),
-        Kind::X25519 => contender.raw_x25519()?.map(Runner::Op),
+            .map(|a| Runner::Aead(a, vec![0x5a; RECORD + TAG_LEN]))
+            .into(),
+        Kind::Sign(key) => contender.raw_sign(key)?.map(Runner::Op).into(),
+        Kind::X25519 => contender.raw_x25519()?.map(Runner::Op).into(),
+        Kind::Tls12Full(key) => contender.tls12_full(key).map(Runner::Handshake).into(),
+        Kind::Tls12Resumed(how) => contender.tls12_resumed(how).map(Runner::Handshake).into(),
+        Kind::Tls12Bulk(suite) => contender.tls12_bulk(suite).map(bulk).into(),
     })
 }
 
@@ -270,6 +348,8 @@ enum Cell {
     /// Per-run values (ops/s or MB/s).
     Values(Vec<f64>),
     Error(String),
+    /// The contender cannot do this row (why).
+    Unsupported(String),
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -347,7 +427,7 @@ fn run(options: &Options, hooks: CHooks) -> Results {
     let mut errors = 0;
     let total = rows.len();
     for (i, row) in rows.iter().enumerate() {
-        let mut runners: Vec<(String, Result<Runner, String>)> = Vec::new();
+        let mut runners: Vec<(String, Prepared)> = Vec::new();
         for contender in &contenders {
             if !selected(&options.filters, &row.id, contender.name()) {
                 continue;
@@ -364,8 +444,17 @@ fn run(options: &Options, hooks: CHooks) -> Results {
                     continue; // failed earlier
                 }
                 let result = match runner {
-                    Ok(runner) => measure(runner, options.budget),
-                    Err(e) => Err(e.clone()),
+                    Prepared::Ready(runner) => measure(runner, options.budget),
+                    Prepared::Failed(e) => Err(e.clone()),
+                    Prepared::Unsupported(why) => {
+                        eprintln!(
+                            "[{}/{total}] {} | {name}: not supported: {why}",
+                            i + 1,
+                            row.id
+                        );
+                        cells.insert(key, Cell::Unsupported(why.clone()));
+                        continue;
+                    }
                 };
                 match result {
                     Ok(rate) => {
@@ -499,20 +588,38 @@ impl Results {
                         format!("{}{}", number(m), self.ratio_text(m, reference, name))
                     }
                     Some(Cell::Error(_)) => "error".into(),
+                    Some(Cell::Unsupported(_)) => "n/s".into(),
                     None => "—".into(),
                 };
                 let _ = write!(out, " {cell} |");
             }
             out.push('\n');
         }
-        // Engine overhead: bulk over raw AEAD of the same backend.
-        for suite in Suite::ALL {
-            let bulk = format!("bulk-{}", suite_id(suite));
-            let raw = format!("raw-aead-{}", suite_id(suite));
+        // Engine overhead: bulk over raw AEAD of the same backend, for TLS
+        // 1.3 and for the TLS 1.2 AEAD suites.
+        let mut overhead: Vec<(String, String, String)> = Suite::ALL
+            .iter()
+            .map(|&suite| {
+                (
+                    format!("TLS 1.3 bulk / raw {}", suite.label()),
+                    format!("bulk-{}", suite_id(suite)),
+                    format!("raw-aead-{}", suite_id(suite)),
+                )
+            })
+            .collect();
+        overhead.extend(Suite12::ALL.iter().filter_map(|&suite| {
+            let aead = suite.aead()?;
+            Some((
+                format!("TLS 1.2 bulk / raw {}", suite.label()),
+                format!("tls12-bulk-{}", suite12_id(suite)),
+                format!("raw-aead-{}", suite_id(aead)),
+            ))
+        }));
+        for (label, bulk, raw) in overhead {
             if !self.rows.iter().any(|r| r.id == bulk) || !self.rows.iter().any(|r| r.id == raw) {
                 continue;
             }
-            let _ = write!(out, "| bulk / raw {} |", suite.label());
+            let _ = write!(out, "| {label} |");
             for name in &self.contenders {
                 let cell = match (self.value(&bulk, name), self.value(&raw, name)) {
                     (Some(b), Some(r)) if r > 0.0 => format!("{:.0} %", 100.0 * b / r),
@@ -720,7 +827,7 @@ impl Results {
             .iter()
             .filter_map(|((row, name), cell)| match cell {
                 Cell::Error(e) => Some(format!("- {row}, {name}: {e}")),
-                Cell::Values(_) => None,
+                Cell::Values(_) | Cell::Unsupported(_) => None,
             })
             .collect();
         failed.extend(
@@ -730,6 +837,24 @@ impl Results {
         );
         failed.sort();
         for line in failed {
+            let _ = writeln!(out, "{line}");
+        }
+        out
+    }
+
+    /// The rows a contender cannot do, one line each.
+    fn unsupported(&self) -> String {
+        let mut out = String::new();
+        let mut lines: Vec<_> = self
+            .cells
+            .iter()
+            .filter_map(|((row, name), cell)| match cell {
+                Cell::Unsupported(why) => Some(format!("- {row}, {name}: {why}")),
+                _ => None,
+            })
+            .collect();
+        lines.sort();
+        for line in lines {
             let _ = writeln!(out, "{line}");
         }
         out
@@ -887,6 +1012,13 @@ fn report(results: &Results, options: &Options, load_before: &str, elapsed: Dura
          MB = 10^6 bytes of plaintext. \"—\": not measured for that contender.\n"
     );
     out.push_str(&results.table());
+    let unsupported = results.unsupported();
+    if !unsupported.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n\"n/s\": not supported by that contender (not a failure):\n\n{unsupported}"
+        );
+    }
     let failures = results.failures();
     if !failures.is_empty() {
         let _ = writeln!(out, "\nFailed measurements:\n\n{failures}");
@@ -915,11 +1047,24 @@ sent over a socket. Every contender does the same work:
   `Ticketer`, OpenSSL's built-in tickets); the server issues one new ticket \
   per handshake and the client takes it, and a handshake that is not \
   resumed fails the run.
+- **TLS 1.2 handshakes** (rows starting \"TLS 1.2\"): both ends limited to \
+  TLS 1.2, X25519, the extended master secret (all three stacks use it by \
+  default), the same certificates and verification; \
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with the P-256 certificate, \
+  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 with the RSA one. Full handshakes \
+  issue no ticket and keep no session. Resumed handshakes (P-256, \
+  ECDHE-ECDSA) offer the newest session the client holds: by RFC 5077 \
+  ticket (stateless, no server cache; embertls and rustls issue a fresh \
+  ticket on every resumption, OpenSSL keeps the old one), or by session id \
+  (the server's in-memory cache of 256 entries, no tickets). An abbreviated \
+  TLS 1.2 handshake has no key exchange, unlike TLS 1.3's PSK with X25519.
 - **Bulk**: an established connection; the client writes 16 KiB of \
   application data (one record), the server decrypts it and hands it over \
   (embertls: `Event::Data`; rustls: `reader().read`; OpenSSL: `SSL_read` \
   into a buffer). Encryption and decryption both count: this is directly \
-  comparable with the raw seal+open row.
+  comparable with the raw seal+open row. TLS 1.2 bulk rows use \
+  ECDHE-ECDSA suites; the CBC row is AES-128-CBC with HMAC-SHA256 and \
+  Encrypt-then-MAC (RFC 7366), which rustls does not implement.
 - **Raw**: the backend's primitives as the TLS stack calls them. AEAD: seal \
   then open 16 KiB in place (embertls: the provider's `AeadKey`; rustls \
   column: aws-lc-rs `LessSafeKey` the way rustls uses it; not measured \
@@ -955,6 +1100,7 @@ fn main() -> ExitCode {
     let elapsed = start.elapsed();
     println!("{}", results.table());
     println!("{}", results.targets());
+    print!("{}", results.unsupported());
     print!("{}", results.failures());
     let full = !options.quick && options.filters.is_empty();
     if full || options.write {

@@ -1,7 +1,9 @@
 //! Keeps the benchmark honest without timing anything: every contender
 //! does each benchmarked operation once, and the data must arrive intact.
 
-use embertls_bench::{all_contenders, ServerKey, Suite, RECORD, TAG_LEN};
+use embertls_bench::{
+    all_contenders, Missing, Resumption12, ServerKey, Suite, Suite12, RECORD, TAG_LEN,
+};
 
 /// A recognisable 16 KiB record.
 fn pattern(seed: u8) -> Vec<u8> {
@@ -107,4 +109,85 @@ fn raw_primitives_work() {
             op().unwrap_or_else(|e| panic!("{name} X25519: {e}"));
         }
     }
+}
+
+/// Only the CBC suite may be missing, and only where the contender or its
+/// backend has no CBC (rustls; embertls on a backend without it).
+fn allowed_missing(name: &str, what: &str, missing: Missing) {
+    match missing {
+        Missing::Unsupported(why) => assert!(
+            what.contains("Cbc"),
+            "{name} {what}: unsupported ({why}); only CBC may be"
+        ),
+        Missing::Error(e) => panic!("{name} {what}: {e}"),
+    }
+}
+
+#[test]
+fn tls12_full_handshakes() {
+    for contender in all_contenders() {
+        for key in [ServerKey::P256, ServerKey::Rsa2048] {
+            let name = contender.name();
+            let mut handshaker = contender
+                .tls12_full(key)
+                .unwrap_or_else(|e| panic!("{name} TLS 1.2 {key:?}: {e}"));
+            for _ in 0..2 {
+                handshaker
+                    .connect()
+                    .unwrap_or_else(|e| panic!("{name} TLS 1.2 {key:?}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn tls12_resumed_handshakes() {
+    for contender in all_contenders() {
+        for how in Resumption12::ALL {
+            let name = contender.name();
+            // Each connect checks the handshake was resumed.
+            let mut handshaker = contender
+                .tls12_resumed(how)
+                .unwrap_or_else(|e| panic!("{name} TLS 1.2 {how:?}: {e}"));
+            for _ in 0..3 {
+                handshaker
+                    .connect()
+                    .unwrap_or_else(|e| panic!("{name} TLS 1.2 {how:?}: {e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn tls12_bulk_data_arrives_intact() {
+    let mut cbc = 0;
+    for contender in all_contenders() {
+        let name = contender.name().to_string();
+        for suite in Suite12::ALL {
+            let mut bulk = match contender.tls12_bulk(suite) {
+                Ok(bulk) => bulk,
+                Err(missing) => {
+                    allowed_missing(&name, &format!("{suite:?}"), missing);
+                    continue;
+                }
+            };
+            if suite == Suite12::Aes128CbcSha256 {
+                cbc += 1;
+            }
+            for seed in 0..3 {
+                let sent = pattern(seed);
+                let mut received = Vec::new();
+                bulk.transfer(&sent, &mut |d| received.extend_from_slice(d))
+                    .unwrap_or_else(|e| panic!("{name} TLS 1.2 {suite:?}: {e}"));
+                assert!(
+                    received == sent,
+                    "{name} TLS 1.2 {suite:?}: {} bytes arrived, not the {} sent",
+                    received.len(),
+                    sent.len()
+                );
+            }
+        }
+    }
+    // embertls on RustCrypto and on OpenSSL, and OpenSSL itself.
+    assert!(cbc >= 3, "the CBC row has {cbc} contenders");
 }

@@ -162,12 +162,17 @@ impl Tls12Prf for PrfUsingHmac {
 
     fn prf(&self, secret: &[u8], label: &[u8], seed: &[u8], out: &mut [u8]) {
         // P_hash: A(i) = HMAC(secret, A(i-1)); output HMAC(secret, A(i) + label + seed).
+        // The next A is computed only when another chunk needs it: a
+        // 12-byte verify_data takes two HMACs, not three.
         let key = self.0.with_key(secret);
         let mut a = key.sign(&[label, seed]);
-        for chunk in out.chunks_mut(self.0.output_len()) {
+        let mut chunks = out.chunks_mut(self.0.output_len()).peekable();
+        while let Some(chunk) = chunks.next() {
             let block = key.sign(&[a.as_ref(), label, seed]);
             chunk.copy_from_slice(&block.as_ref()[..chunk.len()]);
-            a = key.sign(&[a.as_ref()]);
+            if chunks.peek().is_some() {
+                a = key.sign(&[a.as_ref()]);
+            }
         }
     }
 }
@@ -207,6 +212,62 @@ mod tests {
         assert_eq!(okm, one_piece);
         let mut too_long = vec![0u8; 255 * 32 + 1];
         assert!(hkdf.expand(prk.as_ref(), &[&info], &mut too_long).is_err());
+    }
+
+    /// Any output length is a prefix of a longer output, across chunk
+    /// boundaries (the last A(i) is no longer computed).
+    #[test]
+    fn generic_prf_outputs_are_prefixes() {
+        let prf = PrfUsingHmac(Arc::new(crate::test_support::HmacSha256));
+        let mut long = [0u8; 100];
+        prf.prf(b"secret", b"label", b"seed", &mut long);
+        for len in [1, 12, 31, 32, 33, 48, 64, 65, 99] {
+            let mut short = vec![0u8; len];
+            prf.prf(b"secret", b"label", b"seed", &mut short);
+            assert_eq!(short[..], long[..len], "{len} bytes");
+        }
+    }
+
+    /// Counts the HMACs a PRF call makes.
+    struct CountingHmac(Arc<core::sync::atomic::AtomicUsize>);
+
+    struct CountingKey(Box<dyn HmacKey>, Arc<core::sync::atomic::AtomicUsize>);
+
+    impl Hmac for CountingHmac {
+        fn hash_algorithm(&self) -> HashAlgorithm {
+            crate::test_support::HmacSha256.hash_algorithm()
+        }
+        fn output_len(&self) -> usize {
+            crate::test_support::HmacSha256.output_len()
+        }
+        fn with_key(&self, key: &[u8]) -> Box<dyn HmacKey> {
+            Box::new(CountingKey(
+                crate::test_support::HmacSha256.with_key(key),
+                self.0.clone(),
+            ))
+        }
+    }
+
+    impl HmacKey for CountingKey {
+        fn sign(&self, chunks: &[&[u8]]) -> HashOutput {
+            self.1.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            self.0.sign(chunks)
+        }
+    }
+
+    /// P_hash needs 2n HMACs for n output chunks (RFC 5246 5): A(1)..A(n)
+    /// and one per chunk, no A(n+1).
+    #[test]
+    fn generic_prf_makes_two_hmacs_per_chunk() {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        let count = Arc::new(AtomicUsize::new(0));
+        let prf = PrfUsingHmac(Arc::new(CountingHmac(count.clone())));
+        for (len, hmacs) in [(12, 2), (32, 2), (40, 4), (48, 4), (104, 8)] {
+            count.store(0, Ordering::Relaxed);
+            let mut out = vec![0u8; len];
+            prf.prf(b"secret", b"label", b"seed", &mut out);
+            assert_eq!(count.load(Ordering::Relaxed), hmacs, "{len} bytes");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use super::tls12::{
     self, check_verify_data, derive_keys, master_secret, psk_premaster, signed_params,
     strip_leading_zeros, verify_data, Established12, MasterSecret, RenegotiationBinding,
+    TranscriptHash12,
 };
 use super::traffic12::{Side12, Traffic12};
 use super::{apply_verify_result, start_sign, start_verify, Context, SignStep, VerifyStep};
@@ -70,6 +71,8 @@ pub(crate) struct Client12 {
     offered_groups: Vec<NamedGroup>,
     offered_schemes: Vec<SignatureScheme>,
     transcript: Vec<u8>,
+    /// The PRF hash of `transcript`, kept up to date when asked for.
+    transcript_hash: TranscriptHash12,
     server_random: [u8; 32],
     session_id: Vec<u8>,
     extended_master_secret: bool,
@@ -502,6 +505,7 @@ pub(crate) fn handle_server_hello(
         server_name,
         suite,
         transcript,
+        transcript_hash: TranscriptHash12::default(),
         server_random: sh.random,
         session_id: sh.session_id.as_ref().to_vec(),
         extended_master_secret: ems,
@@ -600,14 +604,14 @@ impl Client12 {
         }
     }
 
-    fn hash_transcript(&self) -> Result<crate::crypto::HashOutput, Error> {
+    fn hash_transcript(&mut self) -> Result<crate::crypto::HashOutput, Error> {
         let hash = self
             .config
             .common
             .provider
             .hash(self.suite.hash)
             .ok_or(Error::Internal("suite hash missing"))?;
-        Ok(hash.hash(&self.transcript))
+        Ok(self.transcript_hash.hash(&**hash, &self.transcript))
     }
 
     fn derive(

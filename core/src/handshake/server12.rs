@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use self::client_flight::send_ticket_and_finished;
-use super::tls12::{self, MasterSecret, RenegotiationBinding, SessionState12};
+use super::tls12::{self, MasterSecret, RenegotiationBinding, SessionState12, TranscriptHash12};
 use super::traffic12::{Side12, Traffic12};
 use super::{start_sign, Context, SignStep};
 use crate::config::{
@@ -55,6 +55,8 @@ pub(crate) struct Handshake12 {
     /// Every handshake message so far, as sent on the wire: TLS 1.2
     /// CertificateVerify signs the messages themselves.
     pub(super) transcript: Vec<u8>,
+    /// The PRF hash of `transcript`, kept up to date when asked for.
+    pub(super) transcript_hash: TranscriptHash12,
     pub(super) client_random: [u8; 32],
     pub(super) server_random: [u8; 32],
     /// ClientHello.client_version, which the RSA premaster secret repeats.
@@ -104,13 +106,14 @@ impl Handshake12 {
     }
 
     /// The hash of the transcript so far, under the suite's PRF hash.
-    pub(super) fn transcript_hash(&self) -> Result<crate::crypto::HashOutput, Error> {
+    pub(super) fn transcript_hash(&mut self) -> Result<crate::crypto::HashOutput, Error> {
         let hash = self
-            .common()
+            .config
+            .common
             .provider
             .hash(self.suite.hash)
             .ok_or(Error::Internal("suite hash missing"))?;
-        Ok(hash.hash(&self.transcript))
+        Ok(self.transcript_hash.hash(&**hash, &self.transcript))
     }
 
     pub(super) fn master(&self) -> Result<&MasterSecret, Error> {
@@ -841,6 +844,7 @@ fn process_hello(
         config: config.clone(),
         suite,
         transcript: encoded.to_vec(),
+        transcript_hash: TranscriptHash12::default(),
         client_random: hello.random,
         server_random,
         client_version: hello.legacy_version,

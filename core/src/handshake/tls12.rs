@@ -4,6 +4,7 @@
 //! state kept in tickets and the session cache, and the connection after
 //! the handshake.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -14,12 +15,40 @@ use zeroize::Zeroizing;
 use super::{Context, Negotiated};
 use crate::codec::{put_vec_u16, put_vec_u8, Reader, Writer};
 use crate::config::{CommonConfig, ExportedKeys};
-use crate::crypto::{CryptoProvider, Tls12Prf, UnixTime};
+use crate::crypto::{CryptoProvider, Hash, HashContext, HashOutput, Tls12Prf, UnixTime};
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerMisbehaved};
 use crate::msgs::enums::{CipherSuite, ContentType, ProtocolVersion};
 use crate::msgs::handshake12::VERIFY_DATA_LEN;
 use crate::record::Protection;
 use crate::suites::SuiteInfo;
+
+/// The PRF hash of a TLS 1.2 transcript that is kept as raw bytes (for
+/// CertificateVerify), fed incrementally: each hash of the transcript so far
+/// absorbs only the bytes added since the previous one, instead of hashing
+/// everything again (the EMS session hash and both Finished messages).
+#[derive(Default)]
+pub(crate) struct TranscriptHash12 {
+    running: Option<Box<dyn HashContext>>,
+    /// Transcript bytes already absorbed by `running`.
+    absorbed: usize,
+}
+
+impl TranscriptHash12 {
+    /// The hash of `transcript`, which must extend the transcript of every
+    /// earlier call (the handshakes only ever append to it).
+    pub(crate) fn hash(&mut self, hash: &dyn Hash, transcript: &[u8]) -> HashOutput {
+        let running = match &mut self.running {
+            Some(running) if self.absorbed <= transcript.len() => running,
+            _ => {
+                self.absorbed = 0;
+                self.running.insert(hash.start())
+            }
+        };
+        running.update(&transcript[self.absorbed..]);
+        self.absorbed = transcript.len();
+        running.current()
+    }
+}
 
 pub(crate) const MASTER_SECRET_LEN: usize = 48;
 
@@ -355,6 +384,62 @@ mod tests {
     use super::*;
     use crate::crypto::PrfUsingHmac;
     use alloc::vec;
+
+    /// SHA-256 through the provider traits (RustCrypto's sha2).
+    struct Sha256;
+
+    #[derive(Clone)]
+    struct Sha256Context(sha2::Sha256);
+
+    impl Hash for Sha256 {
+        fn algorithm(&self) -> crate::msgs::enums::HashAlgorithm {
+            crate::msgs::enums::HashAlgorithm::SHA256
+        }
+        fn output_len(&self) -> usize {
+            32
+        }
+        fn start(&self) -> Box<dyn HashContext> {
+            Box::new(Sha256Context(<sha2::Sha256 as sha2::Digest>::new()))
+        }
+    }
+
+    impl HashContext for Sha256Context {
+        fn update(&mut self, data: &[u8]) {
+            sha2::Digest::update(&mut self.0, data);
+        }
+        fn fork(&self) -> Box<dyn HashContext> {
+            Box::new(self.clone())
+        }
+        fn finish(self: Box<Self>) -> HashOutput {
+            HashOutput::new(&sha2::Digest::finalize(self.0))
+        }
+    }
+
+    /// The incremental transcript hash equals hashing the whole transcript
+    /// at every point it is asked for, however the messages were split.
+    #[test]
+    fn transcript_hash_matches_hashing_everything() {
+        let mut transcript = Vec::new();
+        let mut running = TranscriptHash12::default();
+        for (i, len) in [0usize, 1, 63, 64, 65, 200, 1000, 3]
+            .into_iter()
+            .enumerate()
+        {
+            transcript.extend((0..len).map(|j| (i * 31 + j) as u8));
+            let expected = Sha256.hash(&transcript);
+            assert_eq!(
+                running.hash(&Sha256, &transcript).as_ref(),
+                expected.as_ref(),
+                "after {} bytes",
+                transcript.len()
+            );
+            // Asking twice without new bytes changes nothing.
+            assert_eq!(
+                running.hash(&Sha256, &transcript).as_ref(),
+                expected.as_ref()
+            );
+        }
+    }
 
     #[test]
     fn psk_premaster_layout() {

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use embertls::config::{CertifiedKey, SingleCertAndKey};
+use embertls::config::{CertifiedKey, SingleCertAndKey, VersionRange};
 use embertls::conn::{Event, Output};
 use embertls::crypto::{AeadAlgorithm, CryptoProvider, SigningKey, TicketSealer};
-use embertls::msgs::enums::{CipherSuite, NamedGroup, SignatureScheme};
-use embertls::session::Session;
+use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use embertls::session::{LruSessionCache, Session};
+use embertls::suites;
 use embertls::verify::{certificates_from_pem, RootStore};
 use embertls::{ClientConfig, Connection, Instant, ServerConfig};
 use rustls_pki_types::pem::PemObject;
@@ -15,8 +16,8 @@ use rustls_pki_types::PrivateKeyDer;
 
 use super::Backend;
 use crate::{
-    boxed, Bulk, Connected, Contender, Handshaker, RawAead, RawOp, ServerKey, Suite, RECORD,
-    SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
+    boxed, tls12_handshake_suite, Bulk, Connected, Contender, Handshaker, Missing, RawAead, RawOp,
+    Resumption12, ServerKey, Suite, Suite12, RECORD, SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
 };
 
 /// embertls with one backend.
@@ -45,13 +46,36 @@ impl Embertls {
             .map_err(|e| format!("{}: {e:?}", key_file.display()))
     }
 
-    /// Client and server configurations: X25519 only, `suite` only, the
-    /// server certificate `key`, the client trusting only its CA.
+    /// TLS 1.3 client and server configurations: X25519 only, `suite`
+    /// only, the server certificate `key`, the client trusting only its CA.
     fn configs(
         &self,
         key: ServerKey,
         suite: Suite,
         tickets: bool,
+    ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
+        let resumption = if tickets {
+            ServerResumption::Tickets
+        } else {
+            ServerResumption::None
+        };
+        self.configs_for(
+            key,
+            VersionRange::TLS13_ONLY,
+            cipher_suite(suite),
+            resumption,
+        )
+    }
+
+    /// Client and server configurations for `versions`: X25519 only,
+    /// `suite` only, the server certificate `key`, the client trusting only
+    /// its CA, and the server's `resumption`.
+    fn configs_for(
+        &self,
+        key: ServerKey,
+        versions: VersionRange,
+        suite: CipherSuite,
+        resumption: ServerResumption,
     ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
         let (cert_file, _, ca_file) = key.files();
         let read = |path: &std::path::Path| {
@@ -60,27 +84,75 @@ impl Embertls {
         let chain = certificates_from_pem(&read(&cert_file)?).map_err(|e| e.to_string())?;
         let mut roots = RootStore::new();
         roots.add_pem(&read(&ca_file)?).map_err(|e| e.to_string())?;
-        let suite = cipher_suite(suite);
 
         let mut client = ClientConfig::new(self.provider.clone());
+        client.common.versions = versions;
         client.common.roots = roots;
         client.common.cipher_suites = vec![suite];
         client.common.groups = vec![NamedGroup::X25519];
-        client.resumption = tickets;
+        // Tickets: offered (TLS 1.2: the empty SessionTicket extension) only
+        // when the server issues them.
+        client.resumption = resumption == ServerResumption::Tickets;
 
         let certified = Arc::new(CertifiedKey::new(chain, self.signing_key(key)?));
         let mut server =
             ServerConfig::new(self.provider.clone(), Arc::new(SingleCertAndKey(certified)));
+        server.common.versions = versions;
         server.common.cipher_suites = vec![suite];
         server.common.groups = vec![NamedGroup::X25519];
-        if tickets {
-            server.ticketer =
-                Some((self.backend.ticketer)(&self.provider).map_err(|e| format!("{e:?}"))?);
-            server.tickets_per_handshake = 1;
+        match resumption {
+            ServerResumption::None => {}
+            ServerResumption::Tickets => {
+                server.ticketer =
+                    Some((self.backend.ticketer)(&self.provider).map_err(|e| format!("{e:?}"))?);
+                server.tickets_per_handshake = 1;
+            }
+            ServerResumption::SessionCache => {
+                server.session_cache = Some(Arc::new(LruSessionCache::new(
+                    SESSION_CACHE_ENTRIES,
+                    u64::from(super::TICKET_LIFETIME_SECS),
+                )));
+            }
         }
         Ok((Arc::new(client), Arc::new(server)))
     }
+
+    /// `suite` from its IANA name, if this backend implements its record
+    /// protection.
+    fn tls12_suite(&self, name: &str) -> Result<CipherSuite, Missing> {
+        let info = suites::by_name(name).ok_or(format!("embertls has no suite {name}"))?;
+        let available = match info.bulk {
+            suites::Bulk::Aead(aead) => self.provider.aead(aead).is_some(),
+            suites::Bulk::Cbc { cipher, mac } => {
+                self.provider.cbc(cipher).is_some() && self.provider.hmac(mac).is_some()
+            }
+        };
+        if !available {
+            let what = match info.bulk {
+                suites::Bulk::Aead(aead) => format!("{aead:?}"),
+                suites::Bulk::Cbc { .. } => "CBC".to_string(),
+            };
+            return Err(Missing::Unsupported(format!(
+                "the {} backend has no {what} record protection for {}",
+                self.backend.name, info.iana_name
+            )));
+        }
+        Ok(info.suite)
+    }
 }
+
+/// What a server offers for resumption.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ServerResumption {
+    None,
+    /// Stateless tickets from the backend's `RotatingTicketer`.
+    Tickets,
+    /// A session-ID cache (TLS 1.2).
+    SessionCache,
+}
+
+/// Entries of the TLS 1.2 session-ID cache (rustls's default size).
+const SESSION_CACHE_ENTRIES: usize = 256;
 
 fn cipher_suite(suite: Suite) -> CipherSuite {
     match suite {
@@ -227,6 +299,24 @@ struct Pair {
     server: Connection,
 }
 
+impl Pair {
+    /// Connects a client and server and checks they negotiated `suite`.
+    fn connect(
+        client: Arc<ClientConfig>,
+        server: Arc<ServerConfig>,
+        suite: CipherSuite,
+    ) -> Result<Self, String> {
+        let mut client =
+            Connection::client(client, Some(SERVER_NAME), NOW).map_err(|e| e.to_string())?;
+        let mut server = Connection::server(server, NOW).map_err(|e| e.to_string())?;
+        drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
+        if client.cipher_suite() != Some(suite) {
+            return Err(format!("negotiated {:?}", client.cipher_suite()));
+        }
+        Ok(Self { client, server })
+    }
+}
+
 impl Bulk for Pair {
     fn transfer(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), String> {
         self.client.send(data).map_err(|e| e.to_string())?;
@@ -260,14 +350,53 @@ impl Contender for Embertls {
 
     fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String> {
         let (client, server) = self.configs(ServerKey::P256, suite, false)?;
-        let mut client =
-            Connection::client(client, Some(SERVER_NAME), NOW).map_err(|e| e.to_string())?;
-        let mut server = Connection::server(server, NOW).map_err(|e| e.to_string())?;
-        drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
-        if client.cipher_suite() != Some(cipher_suite(suite)) {
-            return Err(format!("negotiated {:?}", client.cipher_suite()));
+        Ok(Box::new(Pair::connect(
+            client,
+            server,
+            cipher_suite(suite),
+        )?))
+    }
+
+    fn tls12_full(&self, key: ServerKey) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = self.tls12_suite(tls12_handshake_suite(key))?;
+        let (client, server) =
+            self.configs_for(key, VersionRange::TLS12_ONLY, suite, ServerResumption::None)?;
+        Ok(Box::new(Full { client, server }))
+    }
+
+    fn tls12_resumed(&self, how: Resumption12) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = self.tls12_suite(tls12_handshake_suite(ServerKey::P256))?;
+        let resumption = match how {
+            Resumption12::Ticket => ServerResumption::Tickets,
+            Resumption12::SessionId => ServerResumption::SessionCache,
+        };
+        let (client, server) =
+            self.configs_for(ServerKey::P256, VersionRange::TLS12_ONLY, suite, resumption)?;
+        let mut resumed = Resumed {
+            client,
+            server,
+            session: None,
+        };
+        resumed.handshake(false)?;
+        let session = resumed.session.as_ref().ok_or("no session")?;
+        if session.version() != ProtocolVersion::TLSv1_2 {
+            return Err(format!("a {:?} session", session.version()).into());
         }
-        Ok(Box::new(Pair { client, server }))
+        if session.has_ticket() != (how == Resumption12::Ticket) {
+            return Err(format!("{how:?} resumption: ticket {}", session.has_ticket()).into());
+        }
+        Ok(Box::new(resumed))
+    }
+
+    fn tls12_bulk(&self, suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        let suite = self.tls12_suite(suite.iana_name())?;
+        let (client, server) = self.configs_for(
+            ServerKey::P256,
+            VersionRange::TLS12_ONLY,
+            suite,
+            ServerResumption::None,
+        )?;
+        Ok(Box::new(Pair::connect(client, server, suite)?))
     }
 
     fn raw_aead(&self, suite: Suite) -> Option<Result<RawAead, String>> {

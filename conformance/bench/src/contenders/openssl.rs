@@ -18,8 +18,8 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
 
 use crate::{
-    boxed, Bulk, Connected, Contender, Handshaker, RawOp, ServerKey, Suite, RECORD, SERVER_NAME,
-    SIGNED_MESSAGE,
+    boxed, tls12_handshake_suite, Bulk, Connected, Contender, Handshaker, Missing, RawOp,
+    Resumption12, ServerKey, Suite, Suite12, RECORD, SERVER_NAME, SIGNED_MESSAGE,
 };
 
 /// OpenSSL (libssl) on its own.
@@ -99,16 +99,54 @@ fn contexts(
     suite: Suite,
     tickets: bool,
 ) -> Result<(SslContext, SslContext), String> {
+    let mode = if tickets {
+        ResumptionMode::Tickets
+    } else {
+        ResumptionMode::None
+    };
+    contexts_for(key, SslVersion::TLS1_3, suite.iana_name(), mode)
+}
+
+/// What the server offers for resumption.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResumptionMode {
+    None,
+    /// Stateless tickets (TLS 1.3: one per handshake); no session cache.
+    Tickets,
+    /// TLS 1.2 session ids: the server's session cache, no tickets.
+    SessionId,
+}
+
+/// Entries of the TLS 1.2 server session cache.
+const SESSION_CACHE_ENTRIES: i32 = 256;
+
+/// Client and server contexts for `version` only: X25519 only, `suite`
+/// only (a TLS 1.3 IANA name or a TLS 1.2 OpenSSL cipher name), the
+/// certificate `key`, the client verifying against only its CA, resumption
+/// as `mode` says.
+fn contexts_for(
+    key: ServerKey,
+    version: SslVersion,
+    suite: &str,
+    mode: ResumptionMode,
+) -> Result<(SslContext, SslContext), String> {
     let (cert_file, _, ca_file) = key.files();
     let common = |builder: &mut SslContextBuilder| -> Result<(), String> {
-        builder
-            .set_min_proto_version(Some(SslVersion::TLS1_3))
-            .map_err(err)?;
-        builder
-            .set_max_proto_version(Some(SslVersion::TLS1_3))
-            .map_err(err)?;
-        builder.set_ciphersuites(suite.iana_name()).map_err(err)?;
-        builder.set_groups_list("X25519").map_err(err)?;
+        builder.set_min_proto_version(Some(version)).map_err(err)?;
+        builder.set_max_proto_version(Some(version)).map_err(err)?;
+        if version == SslVersion::TLS1_3 {
+            builder.set_ciphersuites(suite).map_err(err)?;
+        } else {
+            builder.set_cipher_list(suite).map_err(err)?;
+        }
+        if version == SslVersion::TLS1_3 {
+            builder.set_groups_list("X25519").map_err(err)?;
+        } else {
+            // TLS 1.2: OpenSSL only picks an ECDSA certificate whose curve
+            // the client lists in supported_groups; X25519 first, so the
+            // key exchange stays X25519.
+            builder.set_groups_list("X25519:P-256").map_err(err)?;
+        }
         Ok(())
     };
 
@@ -128,12 +166,25 @@ fn contexts(
     let pkey = private_key(key)?;
     server.set_private_key(&pkey).map_err(err)?;
     server.check_private_key().map_err(err)?;
-    server.set_session_cache_mode(SslSessionCacheMode::OFF);
-    if tickets {
-        server.set_num_tickets(1).map_err(err)?;
-    } else {
-        server.set_options(SslOptions::NO_TICKET);
-        server.set_num_tickets(0).map_err(err)?;
+    match mode {
+        ResumptionMode::None => {
+            server.set_session_cache_mode(SslSessionCacheMode::OFF);
+            server.set_options(SslOptions::NO_TICKET);
+            server.set_num_tickets(0).map_err(err)?;
+        }
+        ResumptionMode::Tickets => {
+            server.set_session_cache_mode(SslSessionCacheMode::OFF);
+            server.set_num_tickets(1).map_err(err)?;
+        }
+        ResumptionMode::SessionId => {
+            server.set_session_cache_mode(SslSessionCacheMode::SERVER);
+            server.set_session_cache_size(SESSION_CACHE_ENTRIES);
+            server
+                .set_session_id_context(b"embertls-bench")
+                .map_err(err)?;
+            server.set_options(SslOptions::NO_TICKET);
+            server.set_num_tickets(0).map_err(err)?;
+        }
     }
     Ok((client.build(), server.build()))
 }
@@ -230,7 +281,7 @@ struct Resumed {
 
 impl Resumed {
     fn handshake(&mut self, expect_resumed: bool) -> Result<Connected, String> {
-        let (mut client, server) = connect(&self.client, &self.server, self.session.as_ref())?;
+        let (mut client, mut server) = connect(&self.client, &self.server, self.session.as_ref())?;
         if client.ssl().session_reused() != expect_resumed {
             return Err(format!("resumed: {}", client.ssl().session_reused()));
         }
@@ -240,7 +291,10 @@ impl Resumed {
         // Freeing an SSL that was not shut down marks its session
         // non-resumable; a client would send close_notify first. Mark the
         // connection as closed instead (SSL_set_shutdown).
+        // The same holds for the server's session cache (TLS 1.2 session
+        // ids): an SSL freed without shutdown removes its session.
         client.set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
+        server.set_shutdown(ShutdownState::SENT | ShutdownState::RECEIVED);
         Ok(Connected {
             client: boxed(client),
             server: boxed(server),
@@ -278,6 +332,52 @@ impl Bulk for Pair {
     }
 }
 
+/// A connected pair that negotiated `suite` (IANA name), for the bulk rows.
+fn pair(client: &SslContext, server: &SslContext, suite: &str) -> Result<Box<dyn Bulk>, String> {
+    let (client, server) = connect(client, server, None)?;
+    let negotiated = client.ssl().current_cipher().map(|c| c.standard_name());
+    if negotiated != Some(Some(suite)) {
+        return Err(format!("negotiated {negotiated:?}"));
+    }
+    Ok(Box::new(Pair {
+        client,
+        server,
+        plaintext: vec![0; RECORD],
+    }))
+}
+
+/// The OpenSSL name of a TLS 1.2 handshake suite.
+fn openssl_suite_name(iana: &str) -> Result<&'static str, String> {
+    match iana {
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" => Ok("ECDHE-ECDSA-AES128-GCM-SHA256"),
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" => Ok("ECDHE-RSA-AES128-GCM-SHA256"),
+        other => Err(format!("no OpenSSL name for {other}")),
+    }
+}
+
+/// Checks a handshake negotiated TLS 1.2 and `suite` (IANA name).
+fn check_tls12(connected: Connected, suite: &str) -> Result<(), String> {
+    let client = connected
+        .client
+        .downcast_ref::<Stream>()
+        .ok_or("not an OpenSSL stream")?;
+    let ssl = client.ssl();
+    if ssl.version2() != Some(SslVersion::TLS1_2) {
+        return Err(format!("negotiated {}", ssl.version_str()));
+    }
+    let negotiated = ssl.current_cipher().map(|c| c.standard_name());
+    if negotiated != Some(Some(suite)) {
+        return Err(format!("negotiated {negotiated:?}"));
+    }
+    // The client lists P-256 too (see `contexts_for`): the key exchange
+    // must still be X25519.
+    let kx = ssl.peer_tmp_key().map_err(err)?;
+    if kx.id() != openssl::pkey::Id::X25519 {
+        return Err(format!("key exchange {:?}", kx.id()));
+    }
+    Ok(())
+}
+
 impl Contender for OpenSsl {
     fn name(&self) -> &str {
         "OpenSSL"
@@ -301,16 +401,54 @@ impl Contender for OpenSsl {
 
     fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String> {
         let (client, server) = contexts(ServerKey::P256, suite, false)?;
-        let (client, server) = connect(&client, &server, None)?;
-        let negotiated = client.ssl().current_cipher().map(|c| c.standard_name());
-        if negotiated != Some(Some(suite.iana_name())) {
-            return Err(format!("negotiated {negotiated:?}"));
-        }
-        Ok(Box::new(Pair {
+        pair(&client, &server, suite.iana_name())
+    }
+
+    fn tls12_full(&self, key: ServerKey) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = tls12_handshake_suite(key);
+        let (client, server) = contexts_for(
+            key,
+            SslVersion::TLS1_2,
+            openssl_suite_name(suite)?,
+            ResumptionMode::None,
+        )?;
+        let mut full = Full { client, server };
+        check_tls12(full.connect()?, suite)?;
+        Ok(Box::new(full))
+    }
+
+    fn tls12_resumed(&self, how: Resumption12) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = tls12_handshake_suite(ServerKey::P256);
+        let mode = match how {
+            Resumption12::Ticket => ResumptionMode::Tickets,
+            Resumption12::SessionId => ResumptionMode::SessionId,
+        };
+        let (client, server) = contexts_for(
+            ServerKey::P256,
+            SslVersion::TLS1_2,
+            openssl_suite_name(suite)?,
+            mode,
+        )?;
+        let mut resumed = Resumed {
             client,
             server,
-            plaintext: vec![0; RECORD],
-        }))
+            session: None,
+        };
+        // The server can resume only one way (no session cache with
+        // tickets, no tickets with the cache), so a resumed handshake used
+        // `how`.
+        check_tls12(resumed.handshake(false)?, suite)?;
+        Ok(Box::new(resumed))
+    }
+
+    fn tls12_bulk(&self, suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        let (client, server) = contexts_for(
+            ServerKey::P256,
+            SslVersion::TLS1_2,
+            suite.openssl_name(),
+            ResumptionMode::None,
+        )?;
+        Ok(pair(&client, &server, suite.iana_name())?)
     }
 
     /// `EVP_DigestSign` with the server key (PSS: salt = hash length).

@@ -6,19 +6,20 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
-use rustls::client::Resumption;
+use rustls::client::{Resumption, Tls12Resumption};
 use rustls::crypto::aws_lc_rs as provider;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache};
 use rustls::{
-    ClientConfig, ClientConnection, ConnectionCommon, HandshakeKind, RootCertStore, ServerConfig,
-    ServerConnection, SignatureScheme, SupportedCipherSuite,
+    ClientConfig, ClientConnection, ConnectionCommon, HandshakeKind, ProtocolVersion,
+    RootCertStore, ServerConfig, ServerConnection, SignatureScheme, SupportedCipherSuite,
 };
 
 use crate::{
-    boxed, Bulk, Connected, Contender, Handshaker, RawAead, RawOp, ServerKey, Suite, RECORD,
-    SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
+    boxed, tls12_handshake_suite, Bulk, Connected, Contender, Handshaker, Missing, RawAead, RawOp,
+    Resumption12, ServerKey, Suite, Suite12, RECORD, SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
 };
 
 /// rustls with aws-lc-rs.
@@ -61,9 +62,45 @@ fn configs(
     suite: Suite,
     tickets: bool,
 ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
+    let (client, mut server) = configs_for(
+        key,
+        &rustls::version::TLS13,
+        cipher_suite(suite),
+        if tickets {
+            ResumptionMode::Tickets
+        } else {
+            ResumptionMode::None
+        },
+    )?;
+    Arc::get_mut(&mut server)
+        .ok_or("shared server config")?
+        .send_tls13_tickets = usize::from(tickets);
+    Ok((client, server))
+}
+
+/// What a configuration allows for resumption.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResumptionMode {
+    /// No client session cache, no server session cache or tickets.
+    None,
+    /// Stateless tickets (aws-lc-rs `Ticketer`); no server session cache.
+    Tickets,
+    /// TLS 1.2 session ids: the server's in-memory cache, no tickets.
+    SessionId,
+}
+
+/// Client and server configurations for one protocol `version`: X25519
+/// only, `suite` only, the certificate `key`, the client trusting only its
+/// CA, and resumption as `mode` says.
+fn configs_for(
+    key: ServerKey,
+    version: &'static rustls::SupportedProtocolVersion,
+    suite: SupportedCipherSuite,
+    mode: ResumptionMode,
+) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
     let (cert_file, _, ca_file) = key.files();
     let crypto = Arc::new(CryptoProvider {
-        cipher_suites: vec![cipher_suite(suite)],
+        cipher_suites: vec![suite],
         kx_groups: vec![provider::kx_group::X25519],
         ..provider::default_provider()
     });
@@ -80,27 +117,62 @@ fn configs(
     }
 
     let mut client = ClientConfig::builder_with_provider(crypto.clone())
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    if !tickets {
-        client.resumption = Resumption::disabled();
-    }
+    client.resumption = match mode {
+        ResumptionMode::None => Resumption::disabled(),
+        ResumptionMode::Tickets => Resumption::default(),
+        ResumptionMode::SessionId => {
+            Resumption::default().tls12_resumption(Tls12Resumption::SessionIdOnly)
+        }
+    };
 
     let mut server = ServerConfig::builder_with_provider(crypto)
-        .with_protocol_versions(&[&rustls::version::TLS13])
+        .with_protocol_versions(&[version])
         .map_err(|e| e.to_string())?
         .with_no_client_auth()
         .with_single_cert(chain, private_key(key)?)
         .map_err(|e| e.to_string())?;
-    if tickets {
-        server.ticketer = provider::Ticketer::new().map_err(|e| e.to_string())?;
-        server.send_tls13_tickets = 1;
-    } else {
-        server.send_tls13_tickets = 0;
+    server.send_tls13_tickets = 0;
+    match mode {
+        ResumptionMode::None => {
+            server.session_storage = Arc::new(NoServerSessionStorage {});
+        }
+        ResumptionMode::Tickets => {
+            server.ticketer = provider::Ticketer::new().map_err(|e| e.to_string())?;
+            server.session_storage = Arc::new(NoServerSessionStorage {});
+        }
+        ResumptionMode::SessionId => {
+            server.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE_ENTRIES);
+        }
     }
     Ok((Arc::new(client), Arc::new(server)))
+}
+
+/// Entries of the TLS 1.2 session-ID cache (rustls's default size).
+const SESSION_CACHE_ENTRIES: usize = 256;
+
+/// rustls's aws-lc-rs TLS 1.2 suite by IANA name.
+fn tls12_suite(name: &str) -> Result<SupportedCipherSuite, Missing> {
+    let suite = match name {
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" => {
+            provider::cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        }
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" => {
+            provider::cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        }
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256" => {
+            provider::cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+        other => {
+            return Err(Missing::Unsupported(format!(
+                "rustls has no {other} (no CBC suites)"
+            )))
+        }
+    };
+    Ok(suite)
 }
 
 /// Moves everything `from` wants to write into `to`. Returns whether any
@@ -196,6 +268,38 @@ impl Bulk for Pair {
     }
 }
 
+/// A connected pair that negotiated `suite`, for the bulk rows.
+fn pair(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    suite: SupportedCipherSuite,
+) -> Result<Box<dyn Bulk>, String> {
+    let mut buf = Vec::new();
+    let (client, server) = connect(client, server, &mut buf)?;
+    if client.negotiated_cipher_suite() != Some(suite) {
+        return Err(format!("negotiated {:?}", client.negotiated_cipher_suite()));
+    }
+    Ok(Box::new(Pair {
+        client,
+        server,
+        buf,
+        plaintext: vec![0; RECORD],
+    }))
+}
+
+/// One handshake, checked to be TLS 1.2.
+fn check_tls12(handshakes: &mut Handshakes) -> Result<(), String> {
+    let connected = handshakes.connect()?;
+    let client = connected
+        .client
+        .downcast_ref::<ClientConnection>()
+        .ok_or("not a rustls client")?;
+    match client.protocol_version() {
+        Some(ProtocolVersion::TLSv1_2) => Ok(()),
+        other => Err(format!("negotiated {other:?}")),
+    }
+}
+
 impl Contender for Rustls {
     fn name(&self) -> &str {
         &self.name
@@ -227,17 +331,51 @@ impl Contender for Rustls {
 
     fn bulk(&self, suite: Suite) -> Result<Box<dyn Bulk>, String> {
         let (client, server) = configs(ServerKey::P256, suite, false)?;
-        let mut buf = Vec::new();
-        let (client, server) = connect(&client, &server, &mut buf)?;
-        if client.negotiated_cipher_suite() != Some(cipher_suite(suite)) {
-            return Err(format!("negotiated {:?}", client.negotiated_cipher_suite()));
-        }
-        Ok(Box::new(Pair {
+        pair(&client, &server, cipher_suite(suite))
+    }
+
+    fn tls12_full(&self, key: ServerKey) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = tls12_suite(tls12_handshake_suite(key))?;
+        let (client, server) =
+            configs_for(key, &rustls::version::TLS12, suite, ResumptionMode::None)?;
+        let mut handshakes = Handshakes {
             client,
             server,
-            buf,
-            plaintext: vec![0; RECORD],
-        }))
+            expect: HandshakeKind::Full,
+            buf: Vec::new(),
+        };
+        check_tls12(&mut handshakes)?;
+        Ok(Box::new(handshakes))
+    }
+
+    fn tls12_resumed(&self, how: Resumption12) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = tls12_suite(tls12_handshake_suite(ServerKey::P256))?;
+        let mode = match how {
+            Resumption12::Ticket => ResumptionMode::Tickets,
+            Resumption12::SessionId => ResumptionMode::SessionId,
+        };
+        let (client, server) = configs_for(ServerKey::P256, &rustls::version::TLS12, suite, mode)?;
+        let mut handshakes = Handshakes {
+            client,
+            server,
+            expect: HandshakeKind::Full,
+            buf: Vec::new(),
+        };
+        // The first handshake fills the client's session cache.
+        check_tls12(&mut handshakes)?;
+        handshakes.expect = HandshakeKind::Resumed;
+        Ok(Box::new(handshakes))
+    }
+
+    fn tls12_bulk(&self, suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        let suite = tls12_suite(suite.iana_name())?;
+        let (client, server) = configs_for(
+            ServerKey::P256,
+            &rustls::version::TLS12,
+            suite,
+            ResumptionMode::None,
+        )?;
+        Ok(pair(&client, &server, suite)?)
     }
 
     /// aws-lc-rs's AEAD as rustls calls it: seal in place with a separate

@@ -294,7 +294,7 @@ pub(super) fn handle_certificate_verify(
 }
 
 /// Finished of the given side over the transcript so far.
-fn verify_data(hs: &Handshake12, from_client: bool) -> Result<[u8; 12], Error> {
+fn verify_data(hs: &mut Handshake12, from_client: bool) -> Result<[u8; 12], Error> {
     let prf = tls12::prf_for(&hs.common().provider, hs.suite)?;
     let hash = hs.transcript_hash()?;
     Ok(tls12::verify_data(
@@ -313,7 +313,7 @@ pub(super) fn handle_finished(
     msg: HandshakeMessage<'_>,
 ) -> Result<State, Error> {
     let received = read_finished12(msg.body)?;
-    let expected = verify_data(&hs, true)?;
+    let expected = verify_data(&mut hs, true)?;
     tls12::check_verify_data(&expected, &received)?;
     hs.add(msg.encoded);
     hs.client_verify_data = expected.to_vec();
@@ -372,7 +372,7 @@ fn send_server_finished(cx: &mut Context<'_>, mut hs: Box<Handshake12>) -> Resul
         .take()
         .ok_or(Error::Internal("server write keys missing"))?;
     tls12::send_change_cipher_spec(cx, write)?;
-    let verify_data = verify_data(&hs, false)?;
+    let verify_data = verify_data(&mut hs, false)?;
     let encoded = encode(HandshakeType::Finished, |o| {
         o.extend_from_slice(&verify_data)
     });
