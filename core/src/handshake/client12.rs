@@ -897,7 +897,7 @@ impl Client12 {
     }
 
     /// verify_data over the transcript so far, for `from_client`'s Finished.
-    fn verify_data_now(&self, from_client: bool) -> Result<[u8; 12], Error> {
+    fn verify_data_now(&mut self, from_client: bool) -> Result<[u8; 12], Error> {
         let hash = self.hash_transcript()?;
         let prf = tls12::prf_for(&self.config.common.provider, self.suite)?;
         let master = self
