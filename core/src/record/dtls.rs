@@ -526,9 +526,7 @@ impl DtlsRecordLayer {
             },
         };
         let body = &mut record[h.header_len..h.record_len()];
-        let range = keys
-            .open_with(body, &aad)
-            .map_err(|_| Drop::Unauthentic)?;
+        let range = keys.open_with(body, &aad).map_err(|_| Drop::Unauthentic)?;
         let mut content_type = h.outer_type;
         let mut end = range.end;
         if h.has_cid {
