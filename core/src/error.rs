@@ -110,6 +110,13 @@ pub enum PeerMisbehaved {
     UnexpectedRenegotiation,
     /// The client named a PSK identity we do not know.
     UnknownPskIdentity,
+    /// More DTLS records failed authentication than the bad-MAC limit
+    /// allows.
+    TooManyBadRecords,
+    /// A DTLS record seen before (or older than the replay window).
+    ReplayedRecord,
+    /// A DTLS record whose connection ID is not ours (RFC 9146).
+    UnexpectedConnectionId,
 }
 
 /// The peer offered nothing we can use.
@@ -224,6 +231,7 @@ impl Error {
                 PeerMisbehaved::InvalidKeyExchange => A::IllegalParameter,
                 PeerMisbehaved::MissingKeyShare => A::MissingExtension,
                 PeerMisbehaved::EmptyCertificateChain => A::DecodeError,
+                PeerMisbehaved::TooManyBadRecords => A::BadRecordMac,
                 _ => A::IllegalParameter,
             },
             Error::PeerIncompatible(p) => match p {

@@ -53,7 +53,7 @@ use bytes::{BufMut, BytesMut};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroize;
 
-use super::{put_header, MAX_PLAINTEXT_LEN, MAX_TLS12_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
+use super::{MAX_PLAINTEXT_LEN, MAX_TLS12_CIPHERTEXT_LEN, RECORD_HEADER_LEN};
 use crate::crypto::{
     AeadAlgorithm, AeadKey, CbcAlgorithm, CbcKey, CryptoProvider, HmacKey, SecureRandom,
     MAX_HASH_LEN,
@@ -71,6 +71,16 @@ const SALT_LEN: usize = 4;
 /// What the MAC or AAD puts before the content: seq_num (8), type (1),
 /// version (2), length (2).
 const PSEUDO_HEADER_LEN: usize = 13;
+/// The RFC 9146 pseudo-header without its CID: placeholder (8), tls12_cid,
+/// cid_length, tls12_cid (3), version (2), epoch and sequence number (8),
+/// length (2).
+const CID_PSEUDO_HEADER_LEN: usize = 23;
+/// The longest CID (its length travels in one byte).
+pub(crate) const MAX_CID_LEN: usize = 255;
+/// The longest pseudo-header: the RFC 9146 form with the longest CID.
+const MAX_PSEUDO_HEADER_LEN: usize = CID_PSEUDO_HEADER_LEN + MAX_CID_LEN;
+/// The RFC 9146 content type of records carrying a connection ID.
+pub(crate) const TLS12_CID: ContentType = ContentType(25);
 /// The most padding a CBC record carries, the length byte included.
 const MAX_PADDING: usize = 256;
 
@@ -109,9 +119,9 @@ impl MacShape {
     }
 
     /// Compression-function calls that depend on the content length `n`,
-    /// for an HMAC over the 13-byte pseudo-header and `n` bytes.
-    fn variable_blocks(&self, n: usize) -> usize {
-        (PSEUDO_HEADER_LEN + n + self.length_field) >> self.block_shift
+    /// for an HMAC over a pseudo-header of `pseudo_len` bytes and `n` bytes.
+    fn variable_blocks(&self, pseudo_len: usize, n: usize) -> usize {
+        (pseudo_len + n + self.length_field) >> self.block_shift
     }
 }
 
@@ -131,6 +141,103 @@ enum Cipher {
         mode: CbcMode,
         random: Arc<dyn SecureRandom>,
     },
+}
+
+/// How a record's MAC input or AEAD additional data starts: everything
+/// before the content except the final length field, which the cipher code
+/// fills in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RecordAad<'a> {
+    /// seq_num || type || version (RFC 5246 6.2.3). For DTLS, `seq` is
+    /// epoch << 48 | sequence_number (RFC 6347 4.1.2.1).
+    Classic {
+        seq: u64,
+        content_type: ContentType,
+        version: ProtocolVersion,
+    },
+    /// RFC 9146 5: seq_num_placeholder || tls12_cid || cid_length ||
+    /// tls12_cid || version || epoch || sequence_number || cid. `seq` is
+    /// epoch << 48 | sequence_number (also the nonce's sequence value);
+    /// `cid` is at most [`MAX_CID_LEN`] bytes.
+    ConnectionId {
+        seq: u64,
+        version: ProtocolVersion,
+        cid: &'a [u8],
+    },
+}
+
+impl RecordAad<'_> {
+    /// The 64-bit sequence value: the AEAD nonce's and, for the classic
+    /// form, the MAC's seq_num.
+    fn seq(&self) -> u64 {
+        match self {
+            Self::Classic { seq, .. } | Self::ConnectionId { seq, .. } => *seq,
+        }
+    }
+
+    /// Bytes of the whole pseudo-header, length field included.
+    fn len(&self) -> usize {
+        match self {
+            Self::Classic { .. } => PSEUDO_HEADER_LEN,
+            Self::ConnectionId { cid, .. } => CID_PSEUDO_HEADER_LEN + cid.len(),
+        }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        match self {
+            Self::ConnectionId { cid, .. } if cid.len() > MAX_CID_LEN => {
+                Err(Error::Internal("connection ID over 255 bytes"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The pseudo-header for content (or covered ciphertext) of `len`
+    /// bytes (at most 2^14 + 2048). [`Self::check`] has passed.
+    fn build(&self, len: usize) -> PseudoHeader {
+        let mut h = PseudoHeader {
+            buf: [0u8; MAX_PSEUDO_HEADER_LEN],
+            len: self.len(),
+        };
+        let at = match *self {
+            Self::Classic {
+                seq,
+                content_type,
+                version,
+            } => {
+                h.buf[..8].copy_from_slice(&seq.to_be_bytes());
+                h.buf[8] = content_type.0;
+                h.buf[9..11].copy_from_slice(&version.0.to_be_bytes());
+                11
+            }
+            Self::ConnectionId { seq, version, cid } => {
+                h.buf[..8].fill(0xff);
+                h.buf[8] = TLS12_CID.0;
+                h.buf[9] = cid.len() as u8;
+                h.buf[10] = TLS12_CID.0;
+                h.buf[11..13].copy_from_slice(&version.0.to_be_bytes());
+                h.buf[13..21].copy_from_slice(&seq.to_be_bytes());
+                h.buf[21..21 + cid.len()].copy_from_slice(cid);
+                21 + cid.len()
+            }
+        };
+        h.buf[at..at + 2].copy_from_slice(&(len as u16).to_be_bytes());
+        h
+    }
+}
+
+/// A built pseudo-header, on the stack.
+struct PseudoHeader {
+    buf: [u8; MAX_PSEUDO_HEADER_LEN],
+    len: usize,
+}
+
+impl core::ops::Deref for PseudoHeader {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// One direction's TLS 1.2 record protection and sequence number.
@@ -226,6 +333,40 @@ impl Tls12RecordKeys {
             return Err(Error::Internal("record fragment over 2^14 bytes"));
         }
         let seq = self.next_seq()?;
+        let version = self.version;
+        let mut header = [content_type.0, 0, 0];
+        header[1..].copy_from_slice(&version.0.to_be_bytes());
+        let aad = RecordAad::Classic {
+            seq,
+            content_type,
+            version,
+        };
+        self.seal_with(out, &header, &aad, fragment, &[])
+    }
+
+    /// Seals `fragment || trailer` (at most 2^14 bytes together) as one
+    /// record onto `out`: `header` is the record header up to its length
+    /// field (which this writes), `aad` gives the sequence value and the
+    /// MAC/AAD pseudo-header. Leaves the own sequence number alone (DTLS
+    /// keeps its own per epoch); `out` is untouched on failure.
+    pub fn seal_with(
+        &self,
+        out: &mut BytesMut,
+        header: &[u8],
+        aad: &RecordAad<'_>,
+        fragment: &[u8],
+        trailer: &[u8],
+    ) -> Result<(), Error> {
+        if fragment.len() + trailer.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::Internal("record fragment over 2^14 bytes"));
+        }
+        aad.check()?;
+        let record = RecordOut {
+            header,
+            aad,
+            fragment,
+            trailer,
+        };
         let start = out.len();
         let sealed = match &self.cipher {
             Cipher::Aead {
@@ -233,17 +374,7 @@ impl Tls12RecordKeys {
                 iv,
                 explicit,
                 tag_len,
-            } => seal_aead(
-                out,
-                key.as_ref(),
-                iv,
-                *explicit,
-                *tag_len,
-                seq,
-                content_type,
-                self.version,
-                fragment,
-            ),
+            } => seal_aead(out, key.as_ref(), iv, *explicit, *tag_len, &record),
             Cipher::Cbc {
                 key,
                 mac,
@@ -259,10 +390,7 @@ impl Tls12RecordKeys {
                     mode: *mode,
                 },
                 random.as_ref(),
-                seq,
-                content_type,
-                self.version,
-                fragment,
+                &record,
             ),
         };
         if sealed.is_err() {
@@ -293,16 +421,36 @@ impl Tls12RecordKeys {
         }
         let content_type = ContentType(record[0]);
         let seq = self.next_seq()?;
-        let version = self.version;
-        let pseudo = |len: usize| pseudo_header(seq, content_type, version, len);
-        let body = &mut record[RECORD_HEADER_LEN..];
-        let range = match &self.cipher {
+        let aad = RecordAad::Classic {
+            seq,
+            content_type,
+            version: self.version,
+        };
+        let range = self.open_with(&mut record[RECORD_HEADER_LEN..], &aad)?;
+        Ok((
+            content_type,
+            RECORD_HEADER_LEN + range.start..RECORD_HEADER_LEN + range.end,
+        ))
+    }
+
+    /// Opens a record body (what follows the header) in place with the
+    /// sequence value and pseudo-header of `aad`; returns the plaintext
+    /// range within `body`. Takes no sequence number of its own, so a
+    /// record can be checked without changing any state. Every
+    /// authentication, padding or length failure is
+    /// [`Error::DecryptFailed`].
+    pub fn open_with(&self, body: &mut [u8], aad: &RecordAad<'_>) -> Result<Range<usize>, Error> {
+        if body.len() > MAX_TLS12_CIPHERTEXT_LEN {
+            return Err(Error::RecordOverflow);
+        }
+        aad.check()?;
+        match &self.cipher {
             Cipher::Aead {
                 key,
                 iv,
                 explicit,
                 tag_len,
-            } => open_aead(body, key.as_ref(), iv, *explicit, *tag_len, seq, pseudo)?,
+            } => open_aead(body, key.as_ref(), iv, *explicit, *tag_len, aad),
             Cipher::Cbc {
                 key,
                 mac,
@@ -317,15 +465,22 @@ impl Tls12RecordKeys {
                     mode: *mode,
                 };
                 match mode {
-                    CbcMode::EncryptThenMac => open_cbc_etm(body, &parts, pseudo)?,
-                    CbcMode::MacThenEncrypt => open_cbc_mte(body, &parts, pseudo)?,
+                    CbcMode::EncryptThenMac => open_cbc_etm(body, &parts, aad),
+                    CbcMode::MacThenEncrypt => open_cbc_mte(body, &parts, aad),
                 }
             }
-        };
-        Ok((
-            content_type,
-            RECORD_HEADER_LEN + range.start..RECORD_HEADER_LEN + range.end,
-        ))
+        }
+    }
+
+    /// The most a record body adds to its plaintext: explicit nonce and
+    /// tag, or IV, MAC and CBC padding (header not included).
+    pub fn max_expansion(&self) -> usize {
+        match &self.cipher {
+            Cipher::Aead {
+                explicit, tag_len, ..
+            } => (if *explicit { EXPLICIT_NONCE_LEN } else { 0 }) + tag_len,
+            Cipher::Cbc { shape, .. } => BLOCK + shape.out_len + BLOCK,
+        }
     }
 }
 
@@ -337,21 +492,33 @@ impl Drop for Tls12RecordKeys {
     }
 }
 
-/// seq_num || type || version || length, the AEAD additional data and the
-/// start of every MAC input.
-fn pseudo_header(
-    seq: u64,
-    content_type: ContentType,
-    version: ProtocolVersion,
-    len: usize,
-) -> [u8; PSEUDO_HEADER_LEN] {
-    let mut h = [0u8; PSEUDO_HEADER_LEN];
-    h[..8].copy_from_slice(&seq.to_be_bytes());
-    h[8] = content_type.0;
-    h[9..11].copy_from_slice(&version.0.to_be_bytes());
-    // Lengths are at most 2^14 + 2048 here.
-    h[11..].copy_from_slice(&(len as u16).to_be_bytes());
-    h
+/// One record to seal: header up to the length field, pseudo-header,
+/// plaintext in two parts.
+struct RecordOut<'a> {
+    header: &'a [u8],
+    aad: &'a RecordAad<'a>,
+    fragment: &'a [u8],
+    trailer: &'a [u8],
+}
+
+impl RecordOut<'_> {
+    fn plain_len(&self) -> usize {
+        self.fragment.len() + self.trailer.len()
+    }
+
+    /// Reserves room for the whole record, then writes the header with
+    /// `body_len` as its length. Returns the record's start in `out`.
+    fn put_header(&self, out: &mut BytesMut, body_len: usize) -> usize {
+        out.reserve(self.header.len() + 2 + body_len);
+        let start = out.len();
+        out.put_slice(self.header);
+        out.put_u16(body_len as u16);
+        start
+    }
+
+    fn header_len(&self) -> usize {
+        self.header.len() + 2
+    }
 }
 
 /// GCM/CCM: salt || explicit nonce; ChaCha20-Poly1305: IV XOR padded seq.
@@ -368,34 +535,31 @@ fn aead_nonce(iv: &[u8; 12], explicit: Option<&[u8]>, seq: u64) -> [u8; 12] {
     nonce
 }
 
-#[allow(clippy::too_many_arguments)]
 fn seal_aead(
     out: &mut BytesMut,
     key: &dyn AeadKey,
     iv: &[u8; 12],
     explicit: bool,
     tag_len: usize,
-    seq: u64,
-    content_type: ContentType,
-    version: ProtocolVersion,
-    fragment: &[u8],
+    record: &RecordOut<'_>,
 ) -> Result<(), Error> {
     let explicit_len = if explicit { EXPLICIT_NONCE_LEN } else { 0 };
-    let body_len = explicit_len + fragment.len() + tag_len;
-    out.reserve(RECORD_HEADER_LEN + body_len);
-    let start = out.len();
-    put_header(out, content_type, version, body_len);
+    let plain_len = record.plain_len();
+    let body_len = explicit_len + plain_len + tag_len;
+    let start = record.put_header(out, body_len);
     // The sequence number is a nonce that never repeats under one key.
+    let seq = record.aad.seq();
     let seq_bytes = seq.to_be_bytes();
     if explicit {
         out.put_slice(&seq_bytes);
     }
-    out.put_slice(fragment);
+    out.put_slice(record.fragment);
+    out.put_slice(record.trailer);
     out.put_bytes(0, tag_len);
     let nonce = aead_nonce(iv, explicit.then_some(&seq_bytes[..]), seq);
-    let aad = pseudo_header(seq, content_type, version, fragment.len());
-    let body = &mut out[start + RECORD_HEADER_LEN + explicit_len..];
-    let (plain, tag) = body.split_at_mut(fragment.len());
+    let aad = record.aad.build(plain_len);
+    let body = &mut out[start + record.header_len() + explicit_len..];
+    let (plain, tag) = body.split_at_mut(plain_len);
     key.seal_in_place(&nonce, &aad, plain, tag)?;
     Ok(())
 }
@@ -406,17 +570,16 @@ fn open_aead(
     iv: &[u8; 12],
     explicit: bool,
     tag_len: usize,
-    seq: u64,
-    pseudo: impl Fn(usize) -> [u8; PSEUDO_HEADER_LEN],
+    aad: &RecordAad<'_>,
 ) -> Result<Range<usize>, Error> {
     let explicit_len = if explicit { EXPLICIT_NONCE_LEN } else { 0 };
     let Some(plain_len) = body.len().checked_sub(explicit_len + tag_len) else {
         return Err(Error::DecryptFailed);
     };
     let (nonce_part, rest) = body.split_at_mut(explicit_len);
-    let nonce = aead_nonce(iv, explicit.then_some(&nonce_part[..]), seq);
+    let nonce = aead_nonce(iv, explicit.then_some(&nonce_part[..]), aad.seq());
     let (plain, tag) = rest.split_at_mut(plain_len);
-    key.open_in_place(&nonce, &pseudo(plain_len), plain, tag)
+    key.open_in_place(&nonce, &aad.build(plain_len), plain, tag)
         .map_err(|_| Error::DecryptFailed)?;
     Ok(explicit_len..explicit_len + plain_len)
 }
@@ -433,14 +596,12 @@ fn seal_cbc(
     out: &mut BytesMut,
     parts: CbcParts<'_>,
     random: &dyn SecureRandom,
-    seq: u64,
-    content_type: ContentType,
-    version: ProtocolVersion,
-    fragment: &[u8],
+    record: &RecordOut<'_>,
 ) -> Result<(), Error> {
     let mac_len = parts.shape.out_len;
     let mte = parts.mode == CbcMode::MacThenEncrypt;
-    let unpadded = fragment.len() + if mte { mac_len } else { 0 };
+    let plain_len = record.plain_len();
+    let unpadded = plain_len + if mte { mac_len } else { 0 };
     // Minimal padding: 1..=16 bytes, each holding the padding length.
     let padding = BLOCK - unpadded % BLOCK;
     let encrypted_len = unpadded + padding;
@@ -448,24 +609,24 @@ fn seal_cbc(
 
     let mut iv = [0u8; BLOCK];
     random.fill(&mut iv)?;
-    out.reserve(RECORD_HEADER_LEN + body_len);
-    let start = out.len();
-    put_header(out, content_type, version, body_len);
+    let start = record.put_header(out, body_len);
+    let body_start = start + record.header_len();
     out.put_slice(&iv);
-    out.put_slice(fragment);
+    out.put_slice(record.fragment);
+    out.put_slice(record.trailer);
     if mte {
-        let pseudo = pseudo_header(seq, content_type, version, fragment.len());
-        let tag = parts.mac.sign(&[&pseudo, fragment]);
+        let pseudo = record.aad.build(plain_len);
+        let tag = parts.mac.sign(&[&pseudo, record.fragment, record.trailer]);
         out.put_slice(mac_prefix(tag.as_ref(), mac_len)?);
     }
     out.put_bytes((padding - 1) as u8, padding);
-    let enc_start = start + RECORD_HEADER_LEN + BLOCK;
+    let enc_start = body_start + BLOCK;
     parts
         .key
         .encrypt_in_place(&iv, &mut out[enc_start..enc_start + encrypted_len])?;
     if !mte {
-        let covered = &out[start + RECORD_HEADER_LEN..];
-        let pseudo = pseudo_header(seq, content_type, version, covered.len());
+        let covered = &out[body_start..];
+        let pseudo = record.aad.build(covered.len());
         let tag = parts.mac.sign(&[&pseudo, covered]);
         out.put_slice(mac_prefix(tag.as_ref(), mac_len)?);
     }
@@ -483,7 +644,7 @@ fn mac_prefix(tag: &[u8], len: usize) -> Result<&[u8], Error> {
 fn open_cbc_etm(
     body: &mut [u8],
     parts: &CbcParts<'_>,
-    pseudo: impl Fn(usize) -> [u8; PSEUDO_HEADER_LEN],
+    aad: &RecordAad<'_>,
 ) -> Result<Range<usize>, Error> {
     let mac_len = parts.shape.out_len;
     // IV, at least one block of ciphertext, MAC.
@@ -491,7 +652,7 @@ fn open_cbc_etm(
         return Err(Error::DecryptFailed);
     }
     let (covered, received) = body.split_at_mut(body.len() - mac_len);
-    let expected = parts.mac.sign(&[&pseudo(covered.len()), covered]);
+    let expected = parts.mac.sign(&[&aad.build(covered.len()), covered]);
     let expected = expected.as_ref().get(..mac_len).unwrap_or(&[]);
     if !bool::from(expected.ct_eq(received)) {
         return Err(Error::DecryptFailed);
@@ -514,7 +675,7 @@ fn open_cbc_etm(
 fn open_cbc_mte(
     body: &mut [u8],
     parts: &CbcParts<'_>,
-    pseudo: impl Fn(usize) -> [u8; PSEUDO_HEADER_LEN],
+    aad: &RecordAad<'_>,
 ) -> Result<Range<usize>, Error> {
     let shape = parts.shape;
     let mac_len = shape.out_len;
@@ -540,8 +701,10 @@ fn open_cbc_mte(
     let n = len - mac_len - padding;
 
     // 2. The MAC at the real length, then dummy blocks to level the work.
-    let expected = parts.mac.sign(&[&pseudo(n), &plain[..n]]);
-    let dummy_blocks = shape.variable_blocks(n_max) - shape.variable_blocks(n);
+    let expected = parts.mac.sign(&[&aad.build(n), &plain[..n]]);
+    let pseudo_len = aad.len();
+    let dummy_blocks =
+        shape.variable_blocks(pseudo_len, n_max) - shape.variable_blocks(pseudo_len, n);
     let dummy_len = (dummy_blocks << shape.block_shift).min(DUMMY_DATA.len());
     core::hint::black_box(parts.mac.sign(&[&DUMMY_DATA[..dummy_len]]));
 

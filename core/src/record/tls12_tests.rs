@@ -776,13 +776,22 @@ fn dummy_data_covers_every_padding() {
         HashAlgorithm::SHA384,
     ] {
         let shape = MacShape::of(alg).unwrap();
-        for n_max in 0..2000usize {
-            for n in n_max.saturating_sub(255)..=n_max {
-                let d = shape.variable_blocks(n_max) - shape.variable_blocks(n);
-                assert!(d << shape.block_shift <= DUMMY_DATA.len());
-                // Dummy MAC over d blocks adds exactly d variable blocks.
-                let dummy = ((d << shape.block_shift) + shape.length_field) >> shape.block_shift;
-                assert_eq!(dummy, d);
+        // The TLS pseudo-header and the RFC 9146 one with the shortest and
+        // the longest CID.
+        for pseudo in [
+            PSEUDO_HEADER_LEN,
+            CID_PSEUDO_HEADER_LEN + 1,
+            MAX_PSEUDO_HEADER_LEN,
+        ] {
+            for n_max in 0..2000usize {
+                for n in n_max.saturating_sub(255)..=n_max {
+                    let d = shape.variable_blocks(pseudo, n_max) - shape.variable_blocks(pseudo, n);
+                    assert!(d << shape.block_shift <= DUMMY_DATA.len());
+                    // Dummy MAC over d blocks adds exactly d variable blocks.
+                    let dummy =
+                        ((d << shape.block_shift) + shape.length_field) >> shape.block_shift;
+                    assert_eq!(dummy, d);
+                }
             }
         }
     }

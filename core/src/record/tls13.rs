@@ -124,7 +124,7 @@ impl Tls13RecordKeys {
 /// block out by masking every block; a word-at-a-time scan of the copy and
 /// of the tail shorter than a block then gives the position. Positions are
 /// kept plus one so that zero means "none".
-fn last_nonzero_position(data: &[u8]) -> Option<usize> {
+pub(super) fn last_nonzero_position(data: &[u8]) -> Option<usize> {
     // All arithmetic in u64 so the masks mean the same on 32-bit targets.
     const BLOCK: usize = 64;
     let blocks = data.chunks_exact(BLOCK);
