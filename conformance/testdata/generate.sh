@@ -36,3 +36,5 @@ rm -f server.csr client.csr ./*.srl
 # A 1024-bit DH group: below the client's default minimum, for the
 # weak-parameter tests (RFC 7919 groups cover the normal case).
 openssl dhparam -out dh1024.pem 1024 2>/dev/null
+# A custom 2048-bit group (not RFC 7919): the same as vectors/dh2048.der.
+openssl dhparam -inform DER -in vectors/dh2048.der -out dh2048.pem

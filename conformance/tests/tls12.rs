@@ -654,4 +654,76 @@ fn verify_callback_sees_every_certificate_and_may_change_flags() {
             .alerts
             .contains(&AlertDescription::BadCertificate));
     }
+
+/// A client offering TLS 1.3 whose suite list puts a TLS 1.2 suite first:
+/// the server must still answer TLS 1.3 with a TLS 1.3 suite (it used to
+/// take the client's first common suite, whatever its version).
+#[test]
+fn tls13_is_never_negotiated_with_a_tls12_suite() {
+    let mut client = client_config(Mode::Direct);
+    client.common.cipher_suites = vec![
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_AES_128_GCM_SHA256,
+    ];
+    let mut pair = Pair::new(
+        client.clone(),
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.server.protocol_version(),
+        Some(ProtocolVersion::TLSv1_3)
+    );
+    assert_eq!(
+        pair.server.cipher_suite(),
+        Some(CipherSuite::TLS_AES_128_GCM_SHA256)
+    );
+    exchange_data(&mut pair);
+
+    // Only TLS 1.2 suites in common with a TLS 1.3 ClientHello: no TLS 1.3
+    // suite to choose, handshake_failure.
+    client.common.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    assert!(pair.handshake().is_err());
+    assert!(pair
+        .client_log
+        .alerts
+        .contains(&AlertDescription::HandshakeFailure));
+}
+
+/// The client refuses a TLS 1.3 ServerHello (supported_versions) that picks
+/// a TLS 1.2 suite it offered.
+#[test]
+fn client_refuses_tls13_with_a_tls12_suite() {
+    let mut client = Connection::client(
+        Arc::new(client_config(Mode::Direct)),
+        Some("localhost"),
+        Instant::ZERO,
+    )
+    .unwrap();
+    let mut server =
+        Connection::server(Arc::new(server_config(Mode::Direct, "p256")), Instant::ZERO).unwrap();
+    let hello = client.poll_transmit().unwrap();
+    server.handle_input(&hello, Instant::ZERO).unwrap();
+    let mut flight = server.poll_transmit().unwrap().to_vec();
+    assert_eq!(server.protocol_version(), Some(ProtocolVersion::TLSv1_3));
+    // Record header 5, handshake header 4, version 2, random 32, session id.
+    assert_eq!(flight[5], HandshakeType::ServerHello.0);
+    let at = 5 + 4 + 2 + 32 + 1 + flight[5 + 4 + 2 + 32] as usize;
+    let tls12 = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256.0;
+    flight[at..at + 2].copy_from_slice(&tls12.to_be_bytes());
+    let err = client.handle_input(&flight, Instant::ZERO).unwrap_err();
+    assert_eq!(
+        err,
+        Error::PeerMisbehaved(embertls::error::PeerMisbehaved::SelectedUnofferedCipherSuite)
+    );
+    let alert = client.poll_transmit().unwrap();
+    assert_eq!(alert[5..], [2, AlertDescription::IllegalParameter.0][..]);
 }

@@ -49,6 +49,14 @@ pub struct TlsOptions {
     /// Client: renegotiate once after the handshake (TLS 1.2); server:
     /// accept client-initiated renegotiation.
     pub renegotiate: bool,
+    /// Accept a renegotiation the peer starts (TLS 1.2), without starting one.
+    pub allow_renegotiation: bool,
+    /// TLS 1.2: allow CBC suites without Encrypt-then-MAC.
+    pub allow_mac_then_encrypt: bool,
+    /// TLS 1.2: do not offer or accept Encrypt-then-MAC.
+    pub no_etm: bool,
+    /// TLS 1.2: do not offer or accept the extended master secret.
+    pub no_ems: bool,
 }
 
 /// `--pkcs11-*`: a private key that stays in a PKCS#11 token (an HSM,
@@ -99,6 +107,10 @@ impl Default for TlsOptions {
             psk: None,
             psk_identity: None,
             renegotiate: false,
+            allow_renegotiation: false,
+            allow_mac_then_encrypt: false,
+            no_etm: false,
+            no_ems: false,
         }
     }
 }
@@ -117,6 +129,12 @@ pub struct ClientOptions {
     pub wait: Duration,
     /// Connect once to collect a session ticket, then again resuming it.
     pub reconnect: bool,
+    /// Send TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: bool,
+    /// Smallest DHE prime accepted, in bits (`None` = the engine's 2048).
+    pub min_dh_bits: Option<usize>,
+    /// Ask for max_fragment_length (512, 1024, 2048 or 4096).
+    pub max_fragment_length: Option<u16>,
     pub tls: TlsOptions,
 }
 
@@ -135,6 +153,11 @@ pub struct ServerOptions {
     pub once: bool,
     /// Issue session tickets (on unless --no-tickets).
     pub tickets: bool,
+    /// Keep a TLS 1.2 session-ID cache (--session-cache).
+    pub session_cache: bool,
+    /// DH parameters (PEM `DH PARAMETERS`) for DHE when the client names no
+    /// RFC 7919 group (--dh-params).
+    pub dh_params: Option<PathBuf>,
     pub tls: TlsOptions,
 }
 
@@ -315,6 +338,22 @@ fn common_option(
             no_value(name, inline)?;
             tls.renegotiate = true;
         }
+        "--allow-renegotiation" => {
+            no_value(name, inline)?;
+            tls.allow_renegotiation = true;
+        }
+        "--allow-mac-then-encrypt" => {
+            no_value(name, inline)?;
+            tls.allow_mac_then_encrypt = true;
+        }
+        "--no-etm" => {
+            no_value(name, inline)?;
+            tls.no_etm = true;
+        }
+        "--no-ems" => {
+            no_value(name, inline)?;
+            tls.no_ems = true;
+        }
         "--key-update" => {
             no_value(name, inline)?;
             tls.key_update = true;
@@ -352,6 +391,9 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
     let mut servername = None;
     let mut insecure = false;
     let mut reconnect = false;
+    let mut fallback_scsv = false;
+    let mut min_dh_bits = None;
+    let mut max_fragment_length = None;
     let mut wait = Duration::from_millis(400);
     while let Some(item) = args.next() {
         match item {
@@ -395,6 +437,28 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
                         no_value(&name, inline)?;
                         reconnect = true;
                     }
+                    "--fallback-scsv" => {
+                        no_value(&name, inline)?;
+                        fallback_scsv = true;
+                    }
+                    "--min-dh-bits" => {
+                        let n = parse_number(&name, &args.value(&name, inline)?)?;
+                        if !(512..=16384).contains(&n) {
+                            return Err(CliError::usage(format!(
+                                "--min-dh-bits must be between 512 and 16384 (got {n})"
+                            )));
+                        }
+                        min_dh_bits = Some(n as usize);
+                    }
+                    "--max-fragment-length" => {
+                        let n = parse_number(&name, &args.value(&name, inline)?)?;
+                        if ![512, 1024, 2048, 4096].contains(&n) {
+                            return Err(CliError::usage(format!(
+                                "--max-fragment-length must be 512, 1024, 2048 or 4096 (got {n})"
+                            )));
+                        }
+                        max_fragment_length = Some(n as u16);
+                    }
                     _ => return Err(unknown_option(Scope::Client, &name)),
                 }
             }
@@ -423,6 +487,9 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
         insecure,
         wait,
         reconnect,
+        fallback_scsv,
+        min_dh_bits,
+        max_fragment_length,
         tls,
     }))
 }
@@ -437,6 +504,8 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
     let mut echo = false;
     let mut once = false;
     let mut tickets = true;
+    let mut session_cache = false;
+    let mut dh_params = None;
     while let Some(item) = args.next() {
         match item {
             Item::Positional(p) => {
@@ -466,6 +535,13 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
                         no_value(&name, inline)?;
                         tickets = false;
                     }
+                    "--session-cache" => {
+                        no_value(&name, inline)?;
+                        session_cache = true;
+                    }
+                    "--dh-params" => {
+                        dh_params = Some(PathBuf::from(args.value(&name, inline)?));
+                    }
                     _ => return Err(unknown_option(Scope::Server, &name)),
                 }
             }
@@ -491,6 +567,8 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
         echo,
         once,
         tickets,
+        session_cache,
+        dh_params,
         tls,
     }))
 }
@@ -811,6 +889,34 @@ mod tests {
             let e = parse(&args(line)).unwrap_err();
             assert!(e.message.contains(complaint), "{line}: {}", e.message);
         }
+    }
+
+    #[test]
+    fn tls12_options() {
+        let Command::Client(c) = parse(&args(
+            "client h:1 --fallback-scsv --min-dh-bits 1024 --max-fragment-length 512 \
+             --no-etm --allow-mac-then-encrypt --no-ems --allow-renegotiation",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert!(c.fallback_scsv && c.tls.no_etm && c.tls.allow_mac_then_encrypt && c.tls.no_ems);
+        assert!(c.tls.allow_renegotiation && !c.tls.renegotiate);
+        assert_eq!(
+            (c.min_dh_bits, c.max_fragment_length),
+            (Some(1024), Some(512))
+        );
+        assert!(parse(&args("client h:1 --max-fragment-length 1000")).is_err());
+        assert!(parse(&args("client h:1 --min-dh-bits 100")).is_err());
+        let Command::Server(s) = parse(&args(
+            "server --cert c --key k --session-cache --dh-params d.pem",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert!(s.session_cache);
+        assert_eq!(s.dh_params, Some(PathBuf::from("d.pem")));
+        assert!(parse(&args("server --cert c --key k --fallback-scsv")).is_err());
     }
 
     #[test]

@@ -89,8 +89,17 @@ fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliEr
         common.groups = groups.clone();
     }
     common.alpn_protocols = tls.alpn.clone();
-    if tls.renegotiate {
+    if tls.renegotiate || tls.allow_renegotiation {
         common.tls12.renegotiation.enabled = true;
+    }
+    if tls.allow_mac_then_encrypt {
+        common.tls12.allow_mac_then_encrypt = true;
+    }
+    if tls.no_etm {
+        common.tls12.encrypt_then_mac = false;
+    }
+    if tls.no_ems {
+        common.tls12.extended_master_secret = false;
     }
     if let Some(n) = tls.max_record_size {
         common.max_incoming_plaintext = n;
@@ -236,6 +245,11 @@ pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<Strin
     }
     config.client_cert = own_certified_key(&provider, &opts.tls)?;
     config.psk = psk_credential(&opts.tls)?;
+    config.fallback_scsv = opts.fallback_scsv;
+    if let Some(bits) = opts.min_dh_bits {
+        config.min_dh_bits = bits;
+    }
+    config.request_max_fragment_length = opts.max_fragment_length;
     if config.psk.is_some() && opts.tls.suites.is_none() {
         // A PSK on the command line means PSK suites are wanted.
         add_psk_suites(&mut config.common);
@@ -274,6 +288,12 @@ pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
             .map_err(|e| CliError::new(format!("ticket keys: {}", embertls::Error::from(e))))?;
         config.ticketer = Some(Arc::new(ticketer));
     }
+    if opts.session_cache {
+        config.session_cache = Some(Arc::new(embertls::session::LruSessionCache::new(256, 7200)));
+    }
+    if let Some(path) = &opts.dh_params {
+        config.dh_params = dh_params_from_pem(path)?;
+    }
     Connection::server(Arc::new(config.clone()), Instant::ZERO)
         .map_err(|e| CliError::new(e.to_string()))?;
     Ok(config)
@@ -306,4 +326,56 @@ fn check_starts_client(config: &ClientConfig, server_name: &str) -> Result<(), C
     Connection::client(Arc::new(config.clone()), Some(server_name), Instant::ZERO)
         .map(drop)
         .map_err(|e| CliError::new(e.to_string()))
+}
+
+/// `--dh-params`: a PEM `DH PARAMETERS` file (`openssl dhparam`), DER
+/// `SEQUENCE { INTEGER p, INTEGER g }`.
+fn dh_params_from_pem(path: &Path) -> Result<embertls::config::DhParams, CliError> {
+    use base64::Engine;
+    let bad = |why: &str| CliError::new(format!("--dh-params {}: {why}", path.display()));
+    let pem = std::fs::read_to_string(path).map_err(|e| bad(&e.to_string()))?;
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN DH PARAMETERS-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    if body.is_empty() {
+        return Err(bad("no DH PARAMETERS block"));
+    }
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|_| bad("bad base64"))?;
+    // One DER element: (tag, contents, rest).
+    fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = match first {
+            0..=0x7f => (first as usize, rest),
+            0x81 => (*rest.first()? as usize, rest.get(1..)?),
+            0x82 => (
+                u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize,
+                rest.get(2..)?,
+            ),
+            _ => return None,
+        };
+        Some((tag, rest.get(..len)?, rest.get(len..)?))
+    }
+    let strip = |n: &[u8]| {
+        n.iter()
+            .copied()
+            .skip_while(|&b| b == 0)
+            .collect::<Vec<u8>>()
+    };
+    let parsed = element(&der).and_then(|(tag, seq, _)| {
+        let (ptag, p, rest) = element(seq)?;
+        let (gtag, g, _) = element(rest)?;
+        (tag == 0x30 && ptag == 0x02 && gtag == 0x02).then(|| (strip(p), strip(g)))
+    });
+    match parsed {
+        Some((p, g)) if !p.is_empty() && !g.is_empty() => {
+            Ok(embertls::config::DhParams::Custom { p, g })
+        }
+        _ => Err(bad("not a DHParameter (SEQUENCE { INTEGER p, INTEGER g })")),
+    }
 }

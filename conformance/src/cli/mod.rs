@@ -145,6 +145,10 @@ TLS options (client and server):
                            ECDHE-PSK, RSA-PSK); the server accepts this one identity
   --renegotiate            TLS 1.2: client renegotiates once right after the handshake;
                            server accepts renegotiation (secure renegotiation only)
+  --allow-renegotiation    TLS 1.2: accept a renegotiation the peer starts (secure only)
+  --no-etm                 TLS 1.2: neither offer nor accept Encrypt-then-MAC (RFC 7366)
+  --allow-mac-then-encrypt TLS 1.2: allow CBC suites without Encrypt-then-MAC
+  --no-ems                 TLS 1.2: neither offer nor accept the extended master secret
   --max-record-size N      largest record we accept (64..16384), advertised to the
                            peer with record_size_limit (RFC 8449) when below 16384
   --keylog FILE            append secrets (TLS 1.3 traffic secrets, TLS 1.2 master
@@ -173,6 +177,10 @@ Client options:
   --reconnect              connect once to get a session (ticket or TLS 1.2 session id),
                            then again resuming it; each summary line ends with resumed=yes|no
   --cert PEM --key PEM     client certificate for client authentication
+  --fallback-scsv          send TLS_FALLBACK_SCSV (RFC 7507), as a client retrying
+                           with a lower --max-version does
+  --min-dh-bits N          smallest DHE prime accepted from the server (default 2048)
+  --max-fragment-length N  TLS 1.2: ask for max_fragment_length 512, 1024, 2048 or 4096
   Without --ca the system trust store is used (SSL_CERT_FILE, or
   /etc/ssl/certs/ca-certificates.crt); --verify defaults to required.
 
@@ -195,6 +203,9 @@ Server options:
   --once                   exit after the first connection ends (status 0 when it
                            closed cleanly, 1 when it failed)
   --no-tickets             issue no session tickets (no resumption)
+  --session-cache          TLS 1.2: keep a session-ID cache for resumption
+  --dh-params PEM          TLS 1.2: DH parameters (openssl dhparam) for DHE when the
+                           client names no RFC 7919 group (default ffdhe2048)
   --ca PEM --verify MODE   client authentication: with --ca, --verify defaults to
                            required; 'optional' asks for a certificate but lets the
                            handshake go on without (or with a bad) one

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod mbedtls;
+pub mod tls12;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;

@@ -429,8 +429,9 @@ impl ExpectServerHello {
         if sh.compression_method != 0 {
             return Err(PeerMisbehaved::CompressionOffered.into());
         }
+        // supported_versions said TLS 1.3: the suite must be a TLS 1.3 one.
         let suite = suites::by_id(sh.cipher_suite)
-            .filter(|s| self.hello.cipher_suites.contains(&s.suite))
+            .filter(|s| s.is_tls13() && self.hello.cipher_suites.contains(&s.suite))
             .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
         if let Some(previous) = self.retried_suite {
             if previous.suite != suite.suite {

@@ -304,8 +304,10 @@ impl ExpectClientHello {
             }
         }
 
-        // Cipher suite.
-        let ours = common.usable_suites();
+        // Cipher suite: a TLS 1.3 one (the client may list TLS 1.2 suites
+        // first).
+        let mut ours = common.usable_suites();
+        ours.retain(|s| s.is_tls13());
         let suite = if config.prefer_server_suite_order {
             ours.iter()
                 .find(|s| hello.cipher_suites.contains(&s.suite))
