@@ -654,6 +654,7 @@ fn verify_callback_sees_every_certificate_and_may_change_flags() {
             .alerts
             .contains(&AlertDescription::BadCertificate));
     }
+}
 
 /// A client offering TLS 1.3 whose suite list puts a TLS 1.2 suite first:
 /// the server must still answer TLS 1.3 with a TLS 1.3 suite (it used to
