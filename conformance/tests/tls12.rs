@@ -683,8 +683,8 @@ fn tls13_is_never_negotiated_with_a_tls12_suite() {
     );
     exchange_data(&mut pair);
 
-    // Only TLS 1.2 suites in common with a TLS 1.3 ClientHello: no TLS 1.3
-    // suite to choose, handshake_failure.
+    // Only TLS 1.2 suites configured: the client does not offer TLS 1.3 at
+    // all, and TLS 1.2 is what it gets.
     client.common.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
     let mut pair = Pair::new(
         client,
@@ -692,11 +692,11 @@ fn tls13_is_never_negotiated_with_a_tls12_suite() {
         Some("localhost"),
     )
     .unwrap();
-    assert!(pair.handshake().is_err());
-    assert!(pair
-        .client_log
-        .alerts
-        .contains(&AlertDescription::HandshakeFailure));
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.server.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
 }
 
 /// The client refuses a TLS 1.3 ServerHello (supported_versions) that picks
@@ -727,4 +727,82 @@ fn client_refuses_tls13_with_a_tls12_suite() {
     );
     let alert = client.poll_transmit().unwrap();
     assert_eq!(alert[5..], [2, AlertDescription::IllegalParameter.0][..]);
+}
+
+#[test]
+fn tls12_ecdsa_schemes_name_only_the_hash() {
+    // In TLS 1.2, ecdsa_secp256r1_sha256 means "ECDSA with SHA-256" on any
+    // curve: peers sign with it using P-384 keys. Made by the openssl tool.
+    let dir = std::env::temp_dir().join(format!("embertls-ecdsa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let message = dir.join("message");
+    let signature = dir.join("signature");
+    std::fs::write(&message, b"client random, server random, params").unwrap();
+    let key = embertls_conformance::testkit::pem::testdata("server-p384.key");
+    let status = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&signature)
+        .arg(&message)
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    let sig = std::fs::read(&signature).unwrap();
+    let cert = embertls_conformance::testkit::pem::load_certs(
+        &embertls_conformance::testkit::pem::testdata("server-p384.pem"),
+    )
+    .unwrap()
+    .remove(0);
+    let provider = embertls_conformance::testkit::pair::test_provider(Mode::Direct);
+    let verifier = embertls::verify::WebPkiVerifier::new(provider.verifier.clone());
+    let scheme = embertls::msgs::enums::SignatureScheme::ECDSA_NISTP256_SHA256;
+    let msg = std::fs::read(&message).unwrap();
+    verifier
+        .verify_signature_tls12(&cert, scheme, &msg, &sig)
+        .expect("TLS 1.2: the scheme names the hash only");
+    // TLS 1.3 ties the scheme to the curve.
+    assert!(verifier
+        .verify_signature(&cert, scheme, &msg, &sig)
+        .is_err());
+    // A wrong signature still fails.
+    assert!(verifier
+        .verify_signature_tls12(&cert, scheme, b"other message", &sig)
+        .is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn versions_are_offered_only_with_suites_for_them() {
+    // Only TLS 1.2 suites configured: the client offers TLS 1.2 alone, and a
+    // default server answers TLS 1.2 without the downgrade sentinel fuss.
+    let mut client = client_config(Mode::Direct);
+    client.common.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let mut pair = Pair::new(
+        client,
+        server_config(Mode::Direct, "p256"),
+        Some("localhost"),
+    )
+    .unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.client.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
+    // A server with only TLS 1.2 suites speaks TLS 1.2 to a default client.
+    let mut server = server_config(Mode::Direct, "p256");
+    server.common.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let mut pair = Pair::new(client_config(Mode::Direct), server, Some("localhost")).unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.client.protocol_version(),
+        Some(ProtocolVersion::TLSv1_2)
+    );
+    // PSK suites alone without a PSK: nothing to offer.
+    let mut client = client_config(Mode::Direct);
+    client.common.cipher_suites = vec![CipherSuite::TLS_PSK_WITH_AES_128_GCM_SHA256];
+    assert!(matches!(
+        Connection::client(Arc::new(client), Some("localhost"), Instant::ZERO),
+        Err(Error::Config(_))
+    ));
 }

@@ -367,10 +367,12 @@ pub(crate) fn handle_server_hello(
     // A TLS 1.3 server pushed down to TLS 1.2 marks its random (RFC 8446
     // 4.1.3); with TLS 1.3 offered, that is an attack.
     let tail = &sh.random[24..];
-    if common.versions.allows(ProtocolVersion::TLSv1_3)
-        && previous.is_none()
-        && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11)
-    {
+    let offered_13 = hello
+        .extensions
+        .supported_versions
+        .as_ref()
+        .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3));
+    if offered_13 && previous.is_none() && (tail == DOWNGRADE_TLS12 || tail == DOWNGRADE_TLS11) {
         return Err(PeerMisbehaved::DowngradeDetected.into());
     }
     if sh.compression_method != 0 {
@@ -704,7 +706,7 @@ impl Client12 {
                 &self.server_random,
                 &msg.body[ske.params_range.clone()],
             );
-            self.config.common.verifier().verify_signature(
+            self.config.common.verifier().verify_signature_tls12(
                 leaf,
                 sig.scheme,
                 &message,

@@ -180,8 +180,18 @@ pub(crate) fn start(
     config.common.validate()?;
     let provider = config.common.provider.clone();
     let versions = config.common.versions;
-    let offer13 = versions.allows(ProtocolVersion::TLSv1_3);
-    let offer12 = versions.allows(ProtocolVersion::TLSv1_2);
+    // A version is offered only with a suite to use it with.
+    let usable = config.common.usable_suites();
+    let offer13 = versions.allows(ProtocolVersion::TLSv1_3) && usable.iter().any(|s| s.is_tls13());
+    let offer12 = versions.allows(ProtocolVersion::TLSv1_2)
+        && usable
+            .iter()
+            .any(|s| !s.is_tls13() && super::client12::offerable(&config, s));
+    if !offer13 && !offer12 {
+        return Err(Error::Config(
+            "no usable cipher suite for the configured versions (a PSK suite needs a PSK)",
+        ));
+    }
     let mut random = [0u8; 32];
     provider.random.fill(&mut random)?;
     let session_id = if config.middlebox_compat && offer13 {

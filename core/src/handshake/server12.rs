@@ -776,7 +776,10 @@ fn process_hello(
     let provider = common.provider.clone();
     let mut server_random = [0u8; 32];
     provider.random.fill(&mut server_random)?;
-    if common.versions.allows(ProtocolVersion::TLSv1_3) {
+    // The sentinel says "I would have spoken TLS 1.3" (RFC 8446 4.1.3).
+    let speaks_13 = common.versions.allows(ProtocolVersion::TLSv1_3)
+        && common.usable_suites().iter().any(|s| s.is_tls13());
+    if speaks_13 {
         server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
     }
     let session_id = if resumed {

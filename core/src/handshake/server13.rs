@@ -277,7 +277,9 @@ impl ExpectClientHello {
             .as_deref()
             .unwrap_or(&[]);
         let ours = common.versions;
-        if !versions.contains(&ProtocolVersion::TLSv1_3) || !ours.allows(ProtocolVersion::TLSv1_3) {
+        let we_speak_13 = ours.allows(ProtocolVersion::TLSv1_3)
+            && common.usable_suites().iter().any(|s| s.is_tls13());
+        if !versions.contains(&ProtocolVersion::TLSv1_3) || !we_speak_13 {
             let client_speaks_12 = versions.contains(&ProtocolVersion::TLSv1_2)
                 || (versions.is_empty() && hello.legacy_version.0 >= ProtocolVersion::TLSv1_2.0);
             if self.retry.is_some() || !client_speaks_12 || !ours.allows(ProtocolVersion::TLSv1_2) {
@@ -288,7 +290,7 @@ impl ExpectClientHello {
             let fallback = hello
                 .cipher_suites
                 .contains(&crate::msgs::enums::CipherSuite::TLS_FALLBACK_SCSV);
-            if fallback && ours.allows(ProtocolVersion::TLSv1_3) {
+            if fallback && we_speak_13 {
                 return Err(PeerMisbehaved::InappropriateFallback.into());
             }
             return super::server12::handle_client_hello(config, cx, hello, encoded, opened);

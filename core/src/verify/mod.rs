@@ -246,11 +246,44 @@ impl WebPkiVerifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        let ee = EndEntityCert::try_from(end_entity).map_err(|_| CertificateError::BadEncoding)?;
         let alg = SignatureAlgorithm::from_scheme(scheme)
             .ok_or(PeerMisbehaved::SignatureSchemeNotOffered)?;
+        self.verify_with(end_entity, |a| a == alg, message, signature)
+    }
+
+    /// TLS 1.2 form: an ECDSA scheme names only the hash (RFC 5246
+    /// 7.4.1.4.1), so `ecdsa_secp256r1_sha256` from a P-384 key means
+    /// ECDSA with SHA-256 on P-384. Other schemes as in TLS 1.3.
+    pub fn verify_signature_tls12(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        scheme: SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        match SignatureAlgorithm::from_scheme(scheme) {
+            Some(SignatureAlgorithm::Ecdsa { hash, .. }) => self.verify_with(
+                end_entity,
+                |a| matches!(a, SignatureAlgorithm::Ecdsa { hash: h, .. } if h == hash),
+                message,
+                signature,
+            ),
+            _ => self.verify_signature(end_entity, scheme, message, signature),
+        }
+    }
+
+    /// Tries every provider algorithm `accept` allows until one fits the
+    /// certificate's key.
+    fn verify_with(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        accept: impl Fn(SignatureAlgorithm) -> bool,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let ee = EndEntityCert::try_from(end_entity).map_err(|_| CertificateError::BadEncoding)?;
         let mut last_err = PeerMisbehaved::SignatureSchemeNotOffered;
-        for candidate in self.algorithms.iter().filter(|a| a.alg == alg) {
+        for candidate in self.algorithms.iter().filter(|a| accept(a.alg)) {
             match ee.verify_signature(candidate, message, signature) {
                 Ok(()) => return Ok(()),
                 Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_))

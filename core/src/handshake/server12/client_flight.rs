@@ -284,9 +284,12 @@ pub(super) fn handle_certificate_verify(
         .client_chain
         .first()
         .ok_or(Error::Internal("client chain missing"))?;
-    hs.common()
-        .verifier()
-        .verify_signature(leaf, cv.scheme, &hs.transcript, &cv.signature)?;
+    hs.common().verifier().verify_signature_tls12(
+        leaf,
+        cv.scheme,
+        &hs.transcript,
+        &cv.signature,
+    )?;
     cx.negotiated.peer_signature_scheme = Some(cv.scheme);
     cx.negotiated.client_authenticated = true;
     hs.add(msg.encoded);
