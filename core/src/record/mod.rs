@@ -243,6 +243,7 @@ pub mod testing {
     use crate::msgs::enums::ContentType;
 
     pub use super::testing12::Tls12Keys;
+    pub use crate::transport::datagram::testing::{fragment_message, DtlsReassembly};
 
     /// Seals `fragment` as record number `seq`, with `padding` zero bytes.
     pub fn seal_tls13_record(

@@ -521,3 +521,73 @@ pub(crate) fn pack_datagrams(records: Vec<Bytes>, mtu: usize, packing: bool) -> 
 #[cfg(test)]
 #[path = "datagram_tests.rs"]
 mod tests;
+
+/// Not API: DTLS reassembly for the fuzz targets, reached through
+/// `embertls::__testing`.
+#[doc(hidden)]
+pub mod testing {
+    use alloc::vec::Vec;
+
+    use super::{DatagramHandshake, FlightItem, Received, DEFAULT_MAX_MESSAGE_LEN};
+    use crate::config::DtlsOptions;
+    use crate::error::Error;
+
+    /// A receiving [`DatagramHandshake`].
+    pub struct DtlsReassembly(DatagramHandshake);
+
+    impl DtlsReassembly {
+        /// Largest message accepted.
+        pub const MAX_MESSAGE_LEN: usize = DEFAULT_MAX_MESSAGE_LEN;
+
+        pub fn new(max_buffering: usize) -> Self {
+            let options = DtlsOptions {
+                max_buffering,
+                ..DtlsOptions::default()
+            };
+            Self(DatagramHandshake::new(&options))
+        }
+
+        /// `"progress"`, `"retransmission"` or `"ignored"`.
+        pub fn receive(&mut self, epoch: u16, payload: &[u8]) -> Result<&'static str, Error> {
+            Ok(match self.0.receive(epoch, payload)? {
+                Received::Progress => "progress",
+                Received::Retransmission => "retransmission",
+                Received::Ignored => "ignored",
+            })
+        }
+
+        /// The next message in transcript form (12-byte header).
+        pub fn next_message(&mut self) -> Option<(u8, Vec<u8>)> {
+            self.0.next_message().map(|(typ, m)| (typ.0, m))
+        }
+
+        pub fn buffered_bytes(&self) -> usize {
+            self.0.buffered_bytes()
+        }
+
+        pub fn has_partial(&self) -> bool {
+            self.0.has_partial()
+        }
+
+        pub fn next_receive_seq(&self) -> u16 {
+            self.0.next_receive_seq()
+        }
+
+        pub fn set_sequences(&mut self, next_send: u16, next_receive: u16) {
+            self.0.set_sequences(next_send, next_receive)
+        }
+    }
+
+    /// A TLS-form message as message `seq`, fragmented for records of at
+    /// most `max_payload` bytes: the record payloads.
+    pub fn fragment_message(encoded_tls: &[u8], seq: u16, max_payload: usize) -> Vec<Vec<u8>> {
+        let mut h = DatagramHandshake::new(&DtlsOptions::default());
+        h.set_sequences(seq, 0);
+        let message = h.prepare(encoded_tls);
+        h.push(FlightItem::Handshake { epoch: 0, message });
+        h.flight_payloads(|_| max_payload)
+            .into_iter()
+            .map(|(_, _, p)| p)
+            .collect()
+    }
+}
