@@ -55,7 +55,11 @@ fn header(typ: u8, length: usize, seq: u16, offset: usize, frag: usize) -> Vec<u
 
 fn check_message(rx: &mut DtlsReassembly, budget: usize) {
     let limit = budget.max(DtlsReassembly::MAX_MESSAGE_LEN);
-    assert!(rx.buffered_bytes() <= limit, "buffered {}", rx.buffered_bytes());
+    assert!(
+        rx.buffered_bytes() <= limit,
+        "buffered {}",
+        rx.buffered_bytes()
+    );
     loop {
         let expected = rx.next_receive_seq();
         let Some((typ, m)) = rx.next_message() else {
@@ -92,9 +96,13 @@ fuzz_target!(|data: &[u8]| {
                 let _ = rx.receive(u16::from(epoch % 3), payload);
             }
             1 => {
-                let (Some(typ), Some(seq), Some(length), Some(offset), Some(frag)) =
-                    (input.u8(), input.u8(), input.u16(), input.u16(), input.u16())
-                else {
+                let (Some(typ), Some(seq), Some(length), Some(offset), Some(frag)) = (
+                    input.u8(),
+                    input.u8(),
+                    input.u16(),
+                    input.u16(),
+                    input.u16(),
+                ) else {
                     break;
                 };
                 let seq = u16::from(seq % 16);
