@@ -97,6 +97,7 @@
 //! - [`crypto`]: provider traits.
 //! - [`msgs`] and [`codec`]: total parsers and encoders of wire messages.
 //! - [`handshake`]: transcript and key schedule (state machines are internal).
+//! - [`transport`]: DTLS cookies ([`transport::HmacCookies`]).
 //! - [`verify`]: certificate verification (rustls-webpki) and result flags.
 //! - [`suites`]: the cipher-suite registry.
 //! - [`error`]: typed errors and the one mapping from error to alert.
@@ -118,7 +119,7 @@ pub(crate) mod record;
 pub mod session;
 pub mod suites;
 pub mod time;
-pub(crate) mod transport;
+pub mod transport;
 pub mod verify;
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use alloc::vec::Vec;
 
 use crate::codec::{put_prefixed, put_vec_u16, put_vec_u8, LengthPrefix, Reader, Writer};
+use crate::config::SrtpProfile;
 use crate::error::InvalidMessage;
 use crate::msgs::enums::{ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 
@@ -150,6 +151,46 @@ fn write_u16_list(out: &mut Vec<u8>, prefix: usize, items: impl Iterator<Item = 
     });
 }
 
+/// The use_srtp extension (RFC 5764 4.1.1): the SRTP protection profiles
+/// offered (client) or the one selected (server), and the MKI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseSrtp {
+    pub profiles: Vec<SrtpProfile>,
+    /// `srtp_mki<0..255>`.
+    pub mki: Vec<u8>,
+}
+
+impl UseSrtp {
+    fn read(mut body: Reader<'_>) -> Result<Self, InvalidMessage> {
+        let profiles = body.u16_list(LengthPrefix::U16)?;
+        if profiles.is_empty() {
+            return Err(InvalidMessage::EmptyVector);
+        }
+        let mki = body.vec_u8()?.to_vec();
+        body.expect_empty()?;
+        Ok(Self {
+            profiles: profiles.into_iter().map(SrtpProfile).collect(),
+            mki,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        write_u16_list(out, 2, self.profiles.iter().map(|p| p.0));
+        put_vec_u8(out, &self.mki[..self.mki.len().min(255)]);
+    }
+}
+
+/// Reads the connection_id extension body (RFC 9146 3: `cid<0..2^8-1>`).
+fn read_connection_id(mut body: Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+    let cid = body.vec_u8()?.to_vec();
+    body.expect_empty()?;
+    Ok(cid)
+}
+
+fn write_connection_id(out: &mut Vec<u8>, cid: &[u8]) {
+    put_vec_u8(out, &cid[..cid.len().min(255)]);
+}
+
 /// One ticket the client offers for resumption.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PskIdentity {
@@ -240,6 +281,10 @@ pub struct ClientExtensions {
     pub session_ticket: Option<Vec<u8>>,
     pub max_fragment_length: Option<u8>,
     pub record_size_limit: Option<u16>,
+    /// DTLS-SRTP (RFC 5764): the profiles offered and the client's MKI.
+    pub use_srtp: Option<UseSrtp>,
+    /// DTLS connection ID (RFC 9146): the CID the client wants to receive.
+    pub connection_id: Option<Vec<u8>>,
     pub extended_master_secret: bool,
     pub encrypt_then_mac: bool,
     pub early_data: bool,
@@ -322,6 +367,8 @@ impl ClientExtensions {
                     }
                     ext.record_size_limit = Some(limit);
                 }
+                ExtensionType::UseSrtp => ext.use_srtp = Some(UseSrtp::read(body)?),
+                ExtensionType::ConnectionId => ext.connection_id = Some(read_connection_id(body)?),
                 ExtensionType::ExtendedMasterSecret => {
                     read_empty(body)?;
                     ext.extended_master_secret = true
@@ -363,6 +410,7 @@ impl ClientExtensions {
             (self.ec_point_formats.is_some(), T::EcPointFormats),
             (self.session_ticket.is_some(), T::SessionTicket),
             (self.alpn.is_some(), T::Alpn),
+            (self.use_srtp.is_some(), T::UseSrtp),
             (self.encrypt_then_mac, T::EncryptThenMac),
             (self.extended_master_secret, T::ExtendedMasterSecret),
             (self.key_shares.is_some(), T::KeyShare),
@@ -378,6 +426,7 @@ impl ClientExtensions {
                 T::PskKeyExchangeModes,
             ),
             (self.record_size_limit.is_some(), T::RecordSizeLimit),
+            (self.connection_id.is_some(), T::ConnectionId),
             (self.post_handshake_auth, T::PostHandshakeAuth),
             (self.early_data, T::EarlyData),
             (self.pre_shared_key.is_some(), T::PreSharedKey),
@@ -421,6 +470,9 @@ impl ClientExtensions {
             if let Some(protocols) = &self.alpn {
                 write_ext(out, ExtensionType::Alpn, |o| write_alpn_list(o, protocols));
             }
+            if let Some(srtp) = &self.use_srtp {
+                write_ext(out, ExtensionType::UseSrtp, |o| srtp.write(o));
+            }
             if self.encrypt_then_mac {
                 write_ext(out, ExtensionType::EncryptThenMac, |_| {});
             }
@@ -458,6 +510,11 @@ impl ClientExtensions {
             if let Some(limit) = self.record_size_limit {
                 write_ext(out, ExtensionType::RecordSizeLimit, |o| o.put_u16(limit));
             }
+            if let Some(cid) = &self.connection_id {
+                write_ext(out, ExtensionType::ConnectionId, |o| {
+                    write_connection_id(o, cid)
+                });
+            }
             if self.post_handshake_auth {
                 write_ext(out, ExtensionType::PostHandshakeAuth, |_| {});
             }
@@ -487,6 +544,10 @@ pub struct ServerHelloExtensions {
     pub max_fragment_length: Option<u8>,
     /// TLS 1.2 servers may answer record_size_limit in ServerHello.
     pub record_size_limit: Option<u16>,
+    /// DTLS-SRTP (RFC 5764): exactly one selected profile and the MKI.
+    pub use_srtp: Option<UseSrtp>,
+    /// DTLS connection ID (RFC 9146): the CID the server wants to receive.
+    pub connection_id: Option<Vec<u8>>,
     pub extended_master_secret: bool,
     pub encrypt_then_mac: bool,
     pub session_ticket: bool,
@@ -555,6 +616,16 @@ impl ServerHelloExtensions {
                     read_empty(body)?;
                     ext.session_ticket = true
                 }
+                ExtensionType::UseSrtp => {
+                    let srtp = UseSrtp::read(body)?;
+                    if srtp.profiles.len() != 1 {
+                        return Err(InvalidMessage::IllegalValue(
+                            "use_srtp answer without exactly one profile",
+                        ));
+                    }
+                    ext.use_srtp = Some(srtp);
+                }
+                ExtensionType::ConnectionId => ext.connection_id = Some(read_connection_id(body)?),
                 _ => {}
             }
             Ok(())
@@ -610,6 +681,14 @@ impl ServerHelloExtensions {
             }
             if self.extended_master_secret {
                 write_ext(out, ExtensionType::ExtendedMasterSecret, |_| {});
+            }
+            if let Some(srtp) = &self.use_srtp {
+                write_ext(out, ExtensionType::UseSrtp, |o| srtp.write(o));
+            }
+            if let Some(cid) = &self.connection_id {
+                write_ext(out, ExtensionType::ConnectionId, |o| {
+                    write_connection_id(o, cid)
+                });
             }
         });
     }
@@ -704,5 +783,185 @@ impl EncryptedExtensions {
                 write_ext(out, ExtensionType::EarlyData, |_| {});
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    /// An extension block holding one extension with `body`.
+    fn block(typ: ExtensionType, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_prefixed(&mut out, 2, |o| write_ext(o, typ, |o| o.put_slice(body)));
+        out
+    }
+
+    fn client(bytes: &[u8]) -> Result<ClientExtensions, InvalidMessage> {
+        let mut r = Reader::new(bytes);
+        let ext = ClientExtensions::read(&mut r)?;
+        r.expect_empty()?;
+        Ok(ext)
+    }
+
+    fn server(bytes: &[u8]) -> Result<ServerHelloExtensions, InvalidMessage> {
+        let mut r = Reader::new(bytes);
+        let ext = ServerHelloExtensions::read(&mut r, false)?;
+        r.expect_empty()?;
+        Ok(ext)
+    }
+
+    #[test]
+    fn use_srtp_client_round_trip_and_wire_form() {
+        let ext = ClientExtensions {
+            use_srtp: Some(UseSrtp {
+                profiles: vec![SrtpProfile::AES128_CM_HMAC_SHA1_80, SrtpProfile(0x0007)],
+                mki: vec![0xaa],
+            }),
+            ..Default::default()
+        };
+        let mut bytes = Vec::new();
+        ext.write(&mut bytes);
+        assert_eq!(
+            bytes,
+            [0, 12, 0, 14, 0, 8, 0, 4, 0, 1, 0, 7, 1, 0xaa],
+            "RFC 5764 4.1.1 layout"
+        );
+        let mut parsed = client(&bytes).unwrap();
+        assert_eq!(parsed.order, [ExtensionType::UseSrtp]);
+        assert_eq!(parsed.order, ext.present_types());
+        parsed.order.clear();
+        assert_eq!(parsed, ext);
+        for cut in 0..bytes.len() {
+            assert!(client(&bytes[..cut]).is_err() || cut == 0, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn use_srtp_bad_lengths() {
+        let t = ExtensionType::UseSrtp;
+        // Empty profile list, odd profile list, MKI longer than the body,
+        // trailing bytes, no MKI length at all.
+        assert_eq!(
+            client(&block(t, &[0, 0, 0])),
+            Err(InvalidMessage::EmptyVector)
+        );
+        assert_eq!(
+            client(&block(t, &[0, 3, 0, 1, 0, 0])),
+            Err(InvalidMessage::BadLength)
+        );
+        assert_eq!(
+            client(&block(t, &[0, 2, 0, 1, 2, 9])),
+            Err(InvalidMessage::Truncated)
+        );
+        assert_eq!(
+            client(&block(t, &[0, 2, 0, 1, 0, 0])),
+            Err(InvalidMessage::TrailingData)
+        );
+        assert_eq!(
+            client(&block(t, &[0, 2, 0, 1])),
+            Err(InvalidMessage::Truncated)
+        );
+        assert_eq!(
+            client(&block(t, &[0, 4, 0, 1])),
+            Err(InvalidMessage::Truncated)
+        );
+    }
+
+    #[test]
+    fn use_srtp_server_selects_exactly_one() {
+        let one = UseSrtp {
+            profiles: vec![SrtpProfile::NULL_HMAC_SHA1_32],
+            mki: vec![],
+        };
+        let ext = ServerHelloExtensions {
+            use_srtp: Some(one.clone()),
+            connection_id: Some(vec![1, 2, 3, 4]),
+            extended_master_secret: true,
+            ..Default::default()
+        };
+        let mut bytes = Vec::new();
+        ext.write(&mut bytes);
+        let mut parsed = server(&bytes).unwrap();
+        assert_eq!(
+            parsed.order,
+            [
+                ExtensionType::ExtendedMasterSecret,
+                ExtensionType::UseSrtp,
+                ExtensionType::ConnectionId
+            ]
+        );
+        parsed.order.clear();
+        assert_eq!(parsed, ext);
+        for cut in 1..bytes.len() {
+            assert!(server(&bytes[..cut]).is_err(), "cut {cut}");
+        }
+        let two = [0, 4, 0, 1, 0, 2, 0];
+        assert!(matches!(
+            server(&block(ExtensionType::UseSrtp, &two)),
+            Err(InvalidMessage::IllegalValue(_))
+        ));
+        assert_eq!(
+            server(&block(ExtensionType::UseSrtp, &[0, 0, 0])),
+            Err(InvalidMessage::EmptyVector)
+        );
+    }
+
+    #[test]
+    fn connection_id_codec() {
+        let t = ExtensionType::ConnectionId;
+        // Empty CID: "send me none" (RFC 9146 3).
+        assert_eq!(client(&block(t, &[0])).unwrap().connection_id, Some(vec![]));
+        assert_eq!(
+            server(&block(t, &[2, 7, 8])).unwrap().connection_id,
+            Some(vec![7, 8])
+        );
+        assert_eq!(client(&block(t, &[])), Err(InvalidMessage::Truncated));
+        assert_eq!(
+            client(&block(t, &[3, 1, 2])),
+            Err(InvalidMessage::Truncated)
+        );
+        assert_eq!(
+            server(&block(t, &[1, 1, 2])),
+            Err(InvalidMessage::TrailingData)
+        );
+        // Maximal CID round trips; an over-long one is cut to 255 bytes.
+        for (len, sent) in [(255usize, 255usize), (300, 255)] {
+            let ext = ClientExtensions {
+                connection_id: Some(vec![5; len]),
+                ..Default::default()
+            };
+            let mut bytes = Vec::new();
+            ext.write(&mut bytes);
+            assert_eq!(client(&bytes).unwrap().connection_id.unwrap().len(), sent);
+        }
+    }
+
+    #[test]
+    fn dtls_extensions_keep_pre_shared_key_last() {
+        let ext = ClientExtensions {
+            use_srtp: Some(UseSrtp {
+                profiles: SrtpProfile::ALL.to_vec(),
+                mki: vec![],
+            }),
+            connection_id: Some(vec![1]),
+            record_size_limit: Some(1000),
+            pre_shared_key: Some(OfferedPsks {
+                identities: vec![PskIdentity {
+                    identity: vec![1],
+                    obfuscated_ticket_age: 0,
+                }],
+                binders: vec![vec![0; 32]],
+            }),
+            ..Default::default()
+        };
+        let mut bytes = Vec::new();
+        ext.write(&mut bytes);
+        let parsed = client(&bytes).unwrap();
+        assert_eq!(parsed.order, ext.present_types());
+        assert_eq!(parsed.order.last(), Some(&ExtensionType::PreSharedKey));
+        assert_eq!(parsed.use_srtp, ext.use_srtp);
+        assert_eq!(parsed.connection_id, Some(vec![1]));
     }
 }

@@ -175,6 +175,46 @@ impl ServerHello {
     }
 }
 
+/// HelloVerifyRequest (RFC 6347 4.2.1): a DTLS server's stateless answer
+/// asking the client to repeat its ClientHello with `cookie`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelloVerifyRequest {
+    pub server_version: ProtocolVersion,
+    /// `cookie<0..2^8-1>`.
+    pub cookie: Vec<u8>,
+}
+
+impl HelloVerifyRequest {
+    /// Refuses cookies longer than 255 bytes.
+    pub fn new(server_version: ProtocolVersion, cookie: Vec<u8>) -> Result<Self, InvalidMessage> {
+        if cookie.len() > 255 {
+            return Err(InvalidMessage::BadLength);
+        }
+        Ok(Self {
+            server_version,
+            cookie,
+        })
+    }
+
+    pub fn read(body: &[u8]) -> Result<Self, InvalidMessage> {
+        let mut r = Reader::new(body);
+        let server_version = ProtocolVersion(r.u16()?);
+        let cookie = r.vec_u8()?.to_vec();
+        r.expect_empty()?;
+        Ok(Self {
+            server_version,
+            cookie,
+        })
+    }
+
+    /// A cookie longer than 255 bytes (only possible by setting the field
+    /// directly) is cut to 255.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.put_u16(self.server_version.0);
+        put_vec_u8(out, &self.cookie[..self.cookie.len().min(255)]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +289,64 @@ mod tests {
             ClientHello::read(&bytes, false),
             Err(InvalidMessage::DuplicateExtension)
         );
+    }
+    #[test]
+    fn hello_verify_request_round_trips() {
+        let hvr = HelloVerifyRequest::new(ProtocolVersion(0xfefd), vec![5; 33]).unwrap();
+        let mut bytes = Vec::new();
+        hvr.write(&mut bytes);
+        assert_eq!(&bytes[..3], &[0xfe, 0xfd, 33]);
+        assert_eq!(HelloVerifyRequest::read(&bytes).unwrap(), hvr);
+        for cut in 0..bytes.len() {
+            assert_eq!(
+                HelloVerifyRequest::read(&bytes[..cut]),
+                Err(InvalidMessage::Truncated),
+                "cut {cut}"
+            );
+        }
+        bytes.push(0);
+        assert_eq!(
+            HelloVerifyRequest::read(&bytes),
+            Err(InvalidMessage::TrailingData)
+        );
+        // Empty and maximal cookies.
+        for len in [0, 255] {
+            let hvr = HelloVerifyRequest::new(ProtocolVersion(0xfeff), vec![1; len]).unwrap();
+            let mut bytes = Vec::new();
+            hvr.write(&mut bytes);
+            assert_eq!(bytes.len(), 3 + len);
+            assert_eq!(HelloVerifyRequest::read(&bytes).unwrap(), hvr);
+        }
+        assert_eq!(
+            HelloVerifyRequest::new(ProtocolVersion(0xfefd), vec![0; 256]),
+            Err(InvalidMessage::BadLength)
+        );
+        let long = HelloVerifyRequest {
+            server_version: ProtocolVersion(0xfefd),
+            cookie: vec![2; 300],
+        };
+        let mut bytes = Vec::new();
+        long.write(&mut bytes);
+        assert_eq!(HelloVerifyRequest::read(&bytes).unwrap().cookie.len(), 255);
+    }
+
+    #[test]
+    fn dtls_client_hello_with_srtp_and_cid_round_trips() {
+        use crate::config::SrtpProfile;
+        use crate::msgs::extensions::UseSrtp;
+        let mut ch = sample_client_hello();
+        ch.legacy_version = ProtocolVersion(0xfefd);
+        ch.dtls_cookie = Some(vec![3; 32]);
+        ch.extensions.use_srtp = Some(UseSrtp {
+            profiles: SrtpProfile::ALL.to_vec(),
+            mki: vec![9, 8],
+        });
+        ch.extensions.connection_id = Some(vec![]);
+        let mut bytes = Vec::new();
+        ch.write(&mut bytes);
+        let mut parsed = ClientHello::read(&bytes, true).unwrap();
+        assert_eq!(parsed.extensions.order, ch.extensions.present_types());
+        parsed.extensions.order.clear();
+        assert_eq!(parsed, ch);
     }
 }

@@ -251,6 +251,7 @@ pub mod testing {
 
     pub use super::testing12::Tls12Keys;
     pub use super::testing_dtls::DtlsLayer;
+    pub use crate::transport::datagram::testing::{fragment_message, DtlsReassembly};
 
     /// Seals `fragment` as record number `seq`, with `padding` zero bytes.
     pub fn seal_tls13_record(

@@ -7,7 +7,11 @@
 //! machines only see whole messages ([`HandshakeMessage`]) and hand whole
 //! messages back; this module turns them into and out of records.
 
+pub(crate) mod cookie;
+pub(crate) mod datagram;
 pub(crate) mod stream;
+
+pub use cookie::{CookieGenerator, HmacCookies};
 
 use crate::msgs::enums::HandshakeType;
 
