@@ -39,6 +39,9 @@ pub enum Error {
     Closed,
     /// An engine invariant failed; a bug, reported instead of panicking.
     Internal(&'static str),
+    /// DTLS: the peer did not answer a flight within the longest
+    /// retransmission timeout.
+    HandshakeTimeout,
 }
 
 /// Decoding failures. Each maps to `decode_error` unless noted.
@@ -106,6 +109,8 @@ pub enum PeerMisbehaved {
     InvalidKeyExchange,
     /// The extended master secret changed between a session and its resumption.
     ExtendedMasterSecretMismatch,
+    /// A DTLS server kept sending HelloVerifyRequests.
+    TooManyHelloVerifyRequests,
     /// A renegotiation the policy forbids.
     UnexpectedRenegotiation,
     /// The client named a PSK identity we do not know.
@@ -188,6 +193,19 @@ pub enum ApiMisuse {
     WrongProtocolVersion,
     /// Renegotiation is disabled or the peer lacks secure renegotiation.
     RenegotiationNotAllowed,
+    /// A DTLS-only call on a stream connection.
+    NotDatagram,
+    /// An MTU outside 64..=65535.
+    InvalidMtu,
+    /// A setting that must come before the handshake.
+    HandshakeStarted,
+    /// A connection ID longer than 255 bytes.
+    InvalidCid,
+    /// No DTLS-SRTP profile was negotiated.
+    NoSrtpProfile,
+    /// DTLS: more application data than one record in one datagram holds
+    /// (see `Connection::max_out_record_payload`).
+    DatagramTooLarge,
 }
 
 impl Error {
@@ -260,7 +278,10 @@ impl Error {
             Error::Crypto(_) | Error::Config(_) | Error::Internal(_) => A::InternalError,
             // The peer already ended the connection, or the caller misused the
             // API: nothing to tell the peer.
-            Error::AlertReceived(_) | Error::ApiMisuse(_) | Error::Closed => return None,
+            Error::AlertReceived(_)
+            | Error::ApiMisuse(_)
+            | Error::Closed
+            | Error::HandshakeTimeout => return None,
         })
     }
 }
@@ -331,6 +352,7 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "configuration error: {m}"),
             Error::Closed => f.write_str("connection closed"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
+            Error::HandshakeTimeout => f.write_str("DTLS handshake timed out"),
         }
     }
 }

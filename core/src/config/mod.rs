@@ -332,12 +332,17 @@ pub struct ServerConfig {
     pub dh_params: DhParams,
     /// TLS 1.2 session-ID resumption cache; `None` issues no session ids.
     pub session_cache: Option<Arc<dyn crate::session::SessionCache>>,
+    /// DTLS: makes and checks HelloVerifyRequest cookies (stateless HMAC
+    /// cookies by default, Mbed TLS conf_dtls_cookies); `None` turns the
+    /// cookie exchange off.
+    pub dtls_cookies: Option<Arc<dyn crate::transport::CookieGenerator>>,
 }
 
 impl ServerConfig {
     /// A server with one certificate chain and key; client authentication off
     /// (`common.verify_mode` = None).
     pub fn new(provider: Arc<CryptoProvider>, cert_resolver: Arc<dyn ResolvesServerCert>) -> Self {
+        let dtls_cookies = crate::conn::datagram::default_cookies(&provider);
         let mut common = CommonConfig::new(provider);
         common.verify_mode = VerifyMode::None;
         Self {
@@ -352,6 +357,7 @@ impl ServerConfig {
             psk_identity_hint: None,
             dh_params: DhParams::Named(NamedGroup::FFDHE2048),
             session_cache: None,
+            dtls_cookies,
         }
     }
 }

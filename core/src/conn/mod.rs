@@ -42,9 +42,13 @@ macro_rules! context {
             negotiated: &mut $conn.negotiated,
             ops: &mut $conn.ops,
             application_keys_ready: &mut $conn.application_keys_ready,
+            datagram: $conn.datagram.as_deref_mut(),
         }
     };
 }
+
+// After the macro: the datagram side builds contexts too.
+pub(crate) mod datagram;
 
 /// Largest handshake message we buffer (a certificate chain, mostly).
 const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;
@@ -85,6 +89,11 @@ pub enum Event {
     NewSession(crate::session::Session),
     /// A TLS 1.2 renegotiation finished; the new parameters are in effect.
     Renegotiated,
+    /// DTLS server: the client sent a new, cookie-verified ClientHello from
+    /// the same address on an established connection (it restarted, RFC
+    /// 6347 4.2.8). Start a fresh server connection and feed it that
+    /// datagram again (Mbed TLS CLIENT_RECONNECT).
+    ClientReconnect,
 }
 
 /// One item of output.
@@ -164,6 +173,8 @@ pub struct Connection {
     handshake_buffers_released: bool,
     /// A TLS 1.2 renegotiation is under way.
     renegotiating: bool,
+    /// DTLS: the datagram side; `None` over streams.
+    datagram: Option<Box<datagram::Datagram>>,
     now: Instant,
 }
 
@@ -244,6 +255,8 @@ impl Connection {
             change_cipher_specs: 0,
             handshake_buffers_released: false,
             renegotiating: false,
+            datagram: (common.transport == crate::config::Transport::Datagram)
+                .then(|| Box::new(datagram::Datagram::new(common))),
             now,
         }
     }
@@ -262,11 +275,24 @@ impl Connection {
                     .filter(|n| is_dns_name(n))
                     .map(String::from);
                 let mut cx = context!(self);
-                State::Client(client13::start(config, server_name, sni, session, &mut cx)?)
+                if cx.is_datagram() {
+                    crate::handshake::client12::start_datagram(
+                        config,
+                        server_name,
+                        sni,
+                        session,
+                        &mut cx,
+                    )?
+                } else {
+                    State::Client(client13::start(config, server_name, sni, session, &mut cx)?)
+                }
             }
             Role::Server { config } => State::Server(server13::start(config)?),
         };
         self.state = Some(state);
+        if self.datagram.is_some() {
+            self.flush_flight()?;
+        }
         Ok(())
     }
 
@@ -307,24 +333,49 @@ impl Connection {
             let result = Err(PeerMisbehaved::ExcessiveDataWhilePaused.into());
             return self.settle(result);
         }
+        if self.datagram.is_some() {
+            // One call, one datagram.
+            let result = self.process_datagram(data);
+            return self.settle(result);
+        }
         self.rx.extend_from_slice(data);
         let result = self.process();
         self.settle(result)
     }
 
-    /// Lets timers fire. TLS over streams has none today; DTLS retransmission
-    /// will hang off this call.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    /// Lets timers fire: DTLS retransmits its last flight, or gives up
+    /// after the longest timeout (`Error::HandshakeTimeout`). TLS over
+    /// streams has no timers.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
         self.now = now;
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        if self.datagram.is_none() {
+            return Ok(());
+        }
+        let result = self.datagram_timeout(now);
+        self.settle(result)
     }
 
     /// The next deadline at which `handle_timeout` must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        None
+        if self.error.is_some() {
+            return None;
+        }
+        self.datagram
+            .as_ref()
+            .and_then(|d| d.handshake.poll_timeout())
     }
 
     /// The next output: bytes to send first, then events.
     pub fn poll_output(&mut self) -> Option<Output> {
+        if let Some(dg) = self.datagram.as_deref_mut() {
+            if let Some(datagram) = dg.out.pop_front() {
+                return Some(Output::Transmit(datagram));
+            }
+            return self.events.pop_front().map(Output::Event);
+        }
         if !self.tx.is_empty() {
             return Some(Output::Transmit(self.tx.split().freeze()));
         }
@@ -359,6 +410,9 @@ impl Connection {
     /// Bytes waiting to be sent, without events (convenience for loops that
     /// only shuttle bytes).
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        if let Some(dg) = self.datagram.as_deref_mut() {
+            return dg.out.pop_front();
+        }
         (!self.tx.is_empty()).then(|| self.tx.split().freeze())
     }
 
@@ -377,6 +431,12 @@ impl Connection {
         if self.sent_close {
             return Err(ApiMisuse::AlreadyClosed.into());
         }
+        if let Some(dg) = &self.datagram {
+            // DTLS: one record, one datagram; no silent splitting.
+            if data.len() > dg.max_payload() {
+                return Err(ApiMisuse::DatagramTooLarge.into());
+            }
+        }
         if !self.handshake_complete {
             let room = self.max_queued_send.saturating_sub(self.queued_send.len());
             let take = room.min(data.len());
@@ -392,6 +452,13 @@ impl Connection {
     }
 
     fn write_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Some(dg) = self.datagram.as_deref_mut() {
+            let max = dg.max_payload().max(1);
+            for chunk in data.chunks(max) {
+                dg.send_single(ContentType::ApplicationData, chunk)?;
+            }
+            return Ok(());
+        }
         for chunk in data.chunks(self.record.max_fragment_out) {
             if let Some(State::Traffic12(t)) = &self.state {
                 if t.renegotiation_due(self.record.write_sequence()) {
@@ -536,7 +603,13 @@ impl Connection {
             _ => return Err(ApiMisuse::UnknownOperation.into()),
         }
         self.ops.pending = None;
-        let outcome = self.resume(result).and_then(|()| self.process());
+        let outcome = self.resume(result).and_then(|()| {
+            if self.datagram.is_some() {
+                self.resume_datagram()
+            } else {
+                self.process()
+            }
+        });
         self.settle(outcome)
     }
 
@@ -577,6 +650,9 @@ impl Connection {
         level: AlertLevel,
         description: AlertDescription,
     ) -> Result<(), Error> {
+        if let Some(dg) = self.datagram.as_deref_mut() {
+            return dg.send_single(ContentType::Alert, &[level.0, description.0]);
+        }
         self.record
             .write(&mut self.tx, ContentType::Alert, &[level.0, description.0])
     }
@@ -628,7 +704,10 @@ impl Connection {
     }
 
     fn is_tls12(&self) -> bool {
-        self.negotiated.version == Some(ProtocolVersion::TLSv1_2)
+        matches!(
+            self.negotiated.version,
+            Some(ProtocolVersion::TLSv1_2 | ProtocolVersion::DTLSv1_2)
+        ) || self.datagram.is_some()
     }
 
     fn process_record(

@@ -140,6 +140,11 @@ impl Client12State {
             Self::ExpectServerHello(start) if msg.typ == HandshakeType::ServerHello => {
                 handle_server_hello(*start, cx, msg)
             }
+            Self::ExpectServerHello(start)
+                if msg.typ == HandshakeType::HelloVerifyRequest && cx.is_datagram() =>
+            {
+                handle_hello_verify_request(start, cx, msg)
+            }
             // A HelloRequest mid-handshake is ignored (RFC 5246 7.4.1.1).
             Self::ExpectServerHello(_) | Self::Expect(_)
                 if msg.typ == HandshakeType::HelloRequest =>
@@ -161,7 +166,7 @@ impl Client12State {
                     .pending_read
                     .take()
                     .ok_or(Error::Internal("no pending read keys"))?;
-                cx.record.set_read(read);
+                cx.install_read12(read)?;
                 c.step = Step::Finished;
                 Ok(State::Client12(Self::Expect(c)))
             }
@@ -275,6 +280,101 @@ pub(crate) fn offerable(config: &ClientConfig, suite: &SuiteInfo) -> bool {
     suite.is_tls13() || !suite.kx.uses_psk() || config.psk.is_some()
 }
 
+/// Starts a DTLS 1.2 client: a ClientHello with an empty cookie, which a
+/// server may answer with a HelloVerifyRequest.
+pub(crate) fn start_datagram(
+    config: Arc<ClientConfig>,
+    server_name: Option<String>,
+    sni: Option<String>,
+    session: Option<Session>,
+    cx: &mut Context<'_>,
+) -> Result<State, Error> {
+    config.common.validate()?;
+    let common = &config.common;
+    if !common.versions.allows(ProtocolVersion::TLSv1_2) {
+        return Err(Error::Config("DTLS 1.2 needs TLS 1.2 in the version range"));
+    }
+    let mut random = [0u8; 32];
+    common.provider.random.fill(&mut random)?;
+    let suites: Vec<CipherSuite> = common
+        .usable_suites()
+        .iter()
+        .filter(|s| !s.is_tls13() && offerable(&config, s))
+        .map(|s| s.suite)
+        .collect();
+    if suites.is_empty() {
+        return Err(Error::Config("no usable TLS 1.2 cipher suite for DTLS"));
+    }
+    let now = common.provider.time.as_ref().and_then(|t| t.now());
+    let session = session.filter(|s| {
+        s.version == ProtocolVersion::TLSv1_2
+            && suites.contains(&s.suite)
+            && !now.is_some_and(|now| s.is_expired(now))
+    });
+    let mut hello = ClientHello {
+        legacy_version: ProtocolVersion::DTLSv1_2,
+        random,
+        session_id: SessionId::empty(),
+        dtls_cookie: Some(Vec::new()),
+        cipher_suites: suites,
+        compression_methods: vec![0],
+        extensions: ClientExtensions {
+            server_name: sni.map(String::into_bytes),
+            supported_groups: Some(common.usable_groups_with_ffdhe()),
+            signature_algorithms: Some(common.signature_schemes.clone()),
+            alpn: (!common.alpn_protocols.is_empty()).then(|| common.alpn_protocols.clone()),
+            ..Default::default()
+        },
+    };
+    offer_tls12(&config, &mut hello, session.as_ref(), None)?;
+    if let Some(dg) = cx.datagram.as_deref_mut() {
+        crate::conn::datagram::offer_dtls_extensions(dg, common, &mut hello.extensions)?;
+    }
+    cx.negotiated.client_random = random;
+    let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
+    let mut transcript = Vec::new();
+    cx.send_handshake_recorded(&encoded, &mut transcript)?;
+    Ok(State::Client12(Client12State::ExpectServerHello(Box::new(
+        ClientStart12 {
+            config,
+            server_name,
+            hello,
+            transcript,
+            offered_session: session,
+            previous: None,
+            previous_ems: false,
+        },
+    ))))
+}
+
+/// DTLS: the server wants our ClientHello again with its cookie (RFC 6347
+/// 4.2.1). The first hello and the request stay out of the transcript.
+fn handle_hello_verify_request(
+    mut start: Box<ClientStart12>,
+    cx: &mut Context<'_>,
+    msg: HandshakeMessage<'_>,
+) -> Result<State, Error> {
+    let request = crate::msgs::hello::HelloVerifyRequest::read(msg.body)?;
+    if request.server_version != ProtocolVersion::DTLSv1_2
+        && request.server_version != ProtocolVersion(0xfeff)
+    {
+        return Err(PeerIncompatible::NoCommonVersion.into());
+    }
+    let dg = cx
+        .datagram
+        .as_deref_mut()
+        .ok_or(Error::Internal("HelloVerifyRequest over a stream"))?;
+    dg.hello_verify_requests += 1;
+    if dg.hello_verify_requests > crate::conn::datagram::MAX_HELLO_VERIFY_REQUESTS {
+        return Err(PeerMisbehaved::TooManyHelloVerifyRequests.into());
+    }
+    start.hello.dtls_cookie = Some(request.cookie);
+    let encoded = encode(HandshakeType::ClientHello, |o| start.hello.write(o));
+    start.transcript.clear();
+    cx.send_handshake_recorded(&encoded, &mut start.transcript)?;
+    Ok(State::Client12(Client12State::ExpectServerHello(start)))
+}
+
 /// Starts a renegotiation from an established connection: a new
 /// ClientHello under the current keys, bound to the previous handshake.
 pub(crate) fn start_renegotiation(
@@ -358,7 +458,7 @@ pub(crate) fn handle_server_hello(
         previous_ems,
     } = start;
     let common = &config.common;
-    if sh.legacy_version != ProtocolVersion::TLSv1_2
+    if sh.legacy_version != cx.tls12_version()
         || sh.extensions.supported_version.is_some()
         || !common.versions.allows(ProtocolVersion::TLSv1_2)
     {
@@ -485,11 +585,14 @@ pub(crate) fn handle_server_hello(
         }
     }
 
-    cx.negotiated.version = Some(ProtocolVersion::TLSv1_2);
+    cx.negotiated.version = Some(cx.tls12_version());
     cx.negotiated.suite = Some(suite);
     cx.negotiated.resumed = resumed.is_some();
     cx.negotiated.server_name = server_name.clone();
     cx.record.plaintext_version = ProtocolVersion::TLSv1_2;
+    if let Some(dg) = cx.datagram.as_deref_mut() {
+        dg.negotiated(&sh.extensions, &hello.extensions)?;
+    }
     transcript.extend_from_slice(msg.encoded);
 
     let mut client = Box::new(Client12 {
@@ -817,7 +920,7 @@ impl Client12 {
             _ if matches!(kx, KeyExchange::Rsa | KeyExchange::RsaPsk) => {
                 let mut premaster = Zeroizing::new(vec![0u8; 48]);
                 provider.random.fill(&mut premaster[2..])?;
-                premaster[..2].copy_from_slice(&ProtocolVersion::TLSv1_2.0.to_be_bytes());
+                premaster[..2].copy_from_slice(&cx.tls12_version().0.to_be_bytes());
                 let leaf = self
                     .server_chain
                     .first()

@@ -81,6 +81,9 @@ pub(crate) struct Context<'a> {
     pub ops: &'a mut OperationSlot,
     /// Set by a handler that installed application read keys.
     pub application_keys_ready: &'a mut bool,
+    /// DTLS: the datagram side (records with epochs, flights); `None` over
+    /// streams.
+    pub datagram: Option<&'a mut crate::conn::datagram::Datagram>,
 }
 
 impl Context<'_> {
@@ -96,8 +99,57 @@ impl Context<'_> {
         encoded: &[u8],
         transcript: &mut Vec<u8>,
     ) -> Result<(), Error> {
-        transcript.extend_from_slice(encoded);
-        self.send_handshake(encoded)
+        match self.datagram.as_deref_mut() {
+            Some(dg) => {
+                let message = dg.queue_handshake(encoded);
+                transcript.extend_from_slice(&message);
+                Ok(())
+            }
+            None => {
+                transcript.extend_from_slice(encoded);
+                self.send_handshake(encoded)
+            }
+        }
+    }
+
+    /// Whether this is DTLS.
+    pub fn is_datagram(&self) -> bool {
+        self.datagram.is_some()
+    }
+
+    /// The TLS 1.2 family's version on this transport: TLS 1.2 or DTLS 1.2.
+    pub fn tls12_version(&self) -> ProtocolVersion {
+        if self.is_datagram() {
+            ProtocolVersion::DTLSv1_2
+        } else {
+            ProtocolVersion::TLSv1_2
+        }
+    }
+
+    /// TLS 1.2: sends ChangeCipherSpec under the current write protection,
+    /// then writes with `next` (over DTLS: a new write epoch).
+    pub fn send_change_cipher_spec12(&mut self, next: Protection) -> Result<(), Error> {
+        match self.datagram.as_deref_mut() {
+            Some(dg) => dg.queue_change_cipher_spec(next),
+            None => {
+                self.record
+                    .write(self.tx, ContentType::ChangeCipherSpec, &[1])?;
+                self.record.set_write(next);
+                Ok(())
+            }
+        }
+    }
+
+    /// TLS 1.2: the peer's ChangeCipherSpec arrived; read with `next`
+    /// (over DTLS: a new read epoch).
+    pub fn install_read12(&mut self, next: Protection) -> Result<(), Error> {
+        match self.datagram.as_deref_mut() {
+            Some(dg) => dg.install_read(next),
+            None => {
+                self.record.set_read(next);
+                Ok(())
+            }
+        }
     }
 
     /// A plaintext ChangeCipherSpec (middlebox compatibility), whatever the

@@ -231,7 +231,7 @@ impl Server12State {
                     .pending_read
                     .take()
                     .ok_or(Error::Internal("client write keys missing"))?;
-                cx.record.set_read(read);
+                cx.install_read12(read)?;
                 Ok(State::Server12(Self::ExpectFinished(hs)))
             }
             other => Err(Error::UnexpectedMessage {
@@ -250,8 +250,9 @@ impl Server12State {
                     encoded,
                     previous,
                 } = *s;
-                let body = encoded.get(4..).ok_or(InvalidMessage::Truncated)?;
-                let hello = ClientHello::read(body, false)?;
+                let header = if cx.is_datagram() { 12 } else { 4 };
+                let body = encoded.get(header..).ok_or(InvalidMessage::Truncated)?;
+                let hello = ClientHello::read(body, cx.is_datagram())?;
                 process_hello(config, cx, hello, &encoded, Some(result?), previous)
             }
             (Self::SigningKeyExchange(s), OperationResult::Signature(sig)) => {
@@ -797,8 +798,8 @@ fn process_hello(
         KxPlan::Dhe(dh) if dh.group != NamedGroup(0) => Some(dh.group),
         _ => None,
     };
-    let server_hello = ServerHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
+    let mut server_hello = ServerHello {
+        legacy_version: cx.tls12_version(),
         random: server_random,
         session_id: session_id.clone(),
         cipher_suite: suite.suite,
@@ -822,8 +823,12 @@ fn process_hello(
             ..Default::default()
         },
     };
+    if let Some(dg) = cx.datagram.as_deref_mut() {
+        // DTLS-only answers: connection ID and DTLS-SRTP.
+        dg.answer_extensions(&hello.extensions, &mut server_hello.extensions)?;
+    }
 
-    cx.negotiated.version = Some(ProtocolVersion::TLSv1_2);
+    cx.negotiated.version = Some(cx.tls12_version());
     cx.negotiated.suite = Some(suite);
     cx.negotiated.group = group;
     cx.negotiated.alpn = alpn.clone();

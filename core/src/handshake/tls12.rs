@@ -17,7 +17,7 @@ use crate::codec::{put_vec_u16, put_vec_u8, Reader, Writer};
 use crate::config::{CommonConfig, ExportedKeys};
 use crate::crypto::{CryptoProvider, Hash, HashContext, HashOutput, Tls12Prf, UnixTime};
 use crate::error::{ApiMisuse, Error, InvalidMessage, PeerMisbehaved};
-use crate::msgs::enums::{CipherSuite, ContentType, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::msgs::handshake12::VERIFY_DATA_LEN;
 use crate::record::Protection;
 use crate::suites::SuiteInfo;
@@ -176,12 +176,16 @@ pub(crate) fn derive_keys(
             prf: suite.hash,
         });
     }
+    let version = match common.transport {
+        crate::config::Transport::Stream => ProtocolVersion::TLSv1_2,
+        crate::config::Transport::Datagram => ProtocolVersion::DTLSv1_2,
+    };
     let pair = crate::record::tls12_record_keys(
         suite,
         &common.provider,
         &key_block,
         encrypt_then_mac,
-        ProtocolVersion::TLSv1_2,
+        version,
     )?;
     Ok(Tls12Keys {
         client_write: Protection::Tls12(pair.client_write),
@@ -373,10 +377,7 @@ impl Established12 {
 /// Sends a plaintext-framed ChangeCipherSpec under the current write
 /// protection, then switches to `next` for our writes.
 pub(crate) fn send_change_cipher_spec(cx: &mut Context<'_>, next: Protection) -> Result<(), Error> {
-    cx.record
-        .write(cx.tx, ContentType::ChangeCipherSpec, &[1])?;
-    cx.record.set_write(next);
-    Ok(())
+    cx.send_change_cipher_spec12(next)
 }
 
 #[cfg(test)]

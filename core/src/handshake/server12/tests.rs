@@ -624,6 +624,7 @@ impl Harness {
             negotiated: &mut self.negotiated,
             ops: &mut self.ops,
             application_keys_ready: &mut self.ready,
+            datagram: None,
         }
     }
 
