@@ -203,6 +203,9 @@ pub enum ApiMisuse {
     InvalidCid,
     /// No DTLS-SRTP profile was negotiated.
     NoSrtpProfile,
+    /// `Connection::save` needs an established DTLS 1.2 connection with an
+    /// AEAD suite and nothing pending (no operation, output or events).
+    NotSerializable,
     /// DTLS: more application data than one record in one datagram holds
     /// (see `Connection::max_out_record_payload`).
     DatagramTooLarge,

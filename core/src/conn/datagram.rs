@@ -106,6 +106,12 @@ impl Datagram {
         Ok(())
     }
 
+    /// Write keys without a ChangeCipherSpec (a loaded connection).
+    pub fn install_written(&mut self, next: Protection) -> Result<(), Error> {
+        self.records.install_write(tls12_keys(next)?);
+        Ok(())
+    }
+
     pub fn install_read(&mut self, next: Protection) -> Result<(), Error> {
         self.records.install_read(tls12_keys(next)?);
         Ok(())

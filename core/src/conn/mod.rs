@@ -49,6 +49,7 @@ macro_rules! context {
 
 // After the macro: the datagram side builds contexts too.
 pub(crate) mod datagram;
+mod save;
 
 /// Largest handshake message we buffer (a certificate chain, mostly).
 const MAX_HANDSHAKE_MESSAGE: usize = 64 * 1024;

@@ -435,7 +435,7 @@ impl DtlsRecordLayer {
 
     /// Our CID, or `None` when the peer sends records without one (an
     /// empty CID counts as none, RFC 9146 3).
-    fn own_cid(&self) -> Option<&[u8]> {
+    pub fn own_cid(&self) -> Option<&[u8]> {
         self.own_cid.as_deref().filter(|c| !c.is_empty())
     }
 
