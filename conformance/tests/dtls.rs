@@ -128,3 +128,51 @@ fn save_is_refused_while_anything_is_pending() {
     let _ = pair.client.poll_transmit();
     let _ = Instant::ZERO;
 }
+
+#[test]
+fn read_timeout_is_reported_and_the_connection_stays_open() {
+    use embertls::conn::{Event, Output};
+    use embertls::Instant;
+    use std::time::Duration;
+    for transport in [
+        embertls::config::Transport::Datagram,
+        embertls::config::Transport::Stream,
+    ] {
+        let (mut client, mut server) = dtls_configs(Mode::Direct);
+        client.common.transport = transport;
+        server.common.transport = transport;
+        client.common.read_timeout = Some(Duration::from_secs(5));
+        let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
+        pair.handshake().unwrap();
+        assert_eq!(
+            pair.client.poll_timeout(),
+            Some(Instant::from_millis(5_000))
+        );
+        pair.client
+            .handle_timeout(Instant::from_millis(4_999))
+            .unwrap();
+        assert!(pair.client.poll_event().is_none());
+        pair.client
+            .handle_timeout(Instant::from_millis(5_000))
+            .unwrap();
+        assert!(matches!(pair.client.poll_event(), Some(Event::ReadTimeout)));
+        // Re-armed from the report; data still flows.
+        assert_eq!(
+            pair.client.poll_timeout(),
+            Some(Instant::from_millis(10_000))
+        );
+        pair.server.send(b"late").unwrap();
+        let late = pair.server.poll_transmit().unwrap();
+        pair.client
+            .handle_input(&late, Instant::from_millis(6_000))
+            .unwrap();
+        assert!(matches!(
+            pair.client.poll_output(),
+            Some(Output::Event(Event::Data(_)))
+        ));
+        assert_eq!(
+            pair.client.poll_timeout(),
+            Some(Instant::from_millis(11_000))
+        );
+    }
+}

@@ -119,6 +119,9 @@ pub struct CommonConfig {
     pub transport: Transport,
     /// DTLS options (MTU, timers, replay protection, CID, SRTP).
     pub dtls: DtlsOptions,
+    /// Report `Event::ReadTimeout` when nothing arrived for this long
+    /// (Mbed TLS conf_read_timeout); the connection stays open.
+    pub read_timeout: Option<core::time::Duration>,
 }
 
 impl CommonConfig {
@@ -150,6 +153,7 @@ impl CommonConfig {
             tls12: Tls12Options::default(),
             transport: Transport::Stream,
             dtls: DtlsOptions::default(),
+            read_timeout: None,
         }
     }
 

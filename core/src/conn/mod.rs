@@ -90,6 +90,9 @@ pub enum Event {
     NewSession(crate::session::Session),
     /// A TLS 1.2 renegotiation finished; the new parameters are in effect.
     Renegotiated,
+    /// Nothing arrived for the configured `read_timeout` (Mbed TLS
+    /// MBEDTLS_ERR_SSL_TIMEOUT from a read); the connection stays open.
+    ReadTimeout,
     /// DTLS server: the client sent a new, cookie-verified ClientHello from
     /// the same address on an established connection (it restarted, RFC
     /// 6347 4.2.8). Start a fresh server connection and feed it that
@@ -176,6 +179,9 @@ pub struct Connection {
     renegotiating: bool,
     /// DTLS: the datagram side; `None` over streams.
     datagram: Option<Box<datagram::Datagram>>,
+    read_timeout: Option<core::time::Duration>,
+    /// When input last arrived (or the read timeout was last reported).
+    last_input: Instant,
     now: Instant,
 }
 
@@ -258,6 +264,8 @@ impl Connection {
             renegotiating: false,
             datagram: (common.transport == crate::config::Transport::Datagram)
                 .then(|| Box::new(datagram::Datagram::new(common))),
+            read_timeout: common.read_timeout,
+            last_input: now,
             now,
         }
     }
@@ -321,6 +329,7 @@ impl Connection {
     /// complete records are processed at once unless an operation is pending.
     pub fn handle_input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
         self.now = now;
+        self.last_input = now;
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -352,6 +361,12 @@ impl Connection {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
+        if let Some(limit) = self.read_timeout {
+            if self.handshake_complete && now.saturating_since(self.last_input) >= limit {
+                self.last_input = now;
+                self.events.push_back(Event::ReadTimeout);
+            }
+        }
         if self.datagram.is_none() {
             return Ok(());
         }
@@ -364,9 +379,18 @@ impl Connection {
         if self.error.is_some() {
             return None;
         }
-        self.datagram
+        let retransmit = self
+            .datagram
             .as_ref()
-            .and_then(|d| d.handshake.poll_timeout())
+            .and_then(|d| d.handshake.poll_timeout());
+        let read = self
+            .read_timeout
+            .filter(|_| self.handshake_complete && !self.received_close)
+            .map(|limit| self.last_input + limit);
+        match (retransmit, read) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The next output: bytes to send first, then events.
