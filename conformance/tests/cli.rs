@@ -389,7 +389,6 @@ fn bad_command_lines_fail_with_a_message() {
 #[test]
 fn runtime_failures_exit_one_with_a_message() {
     let cert = testdata("server-p256.pem");
-    let key = testdata("server-p256.key");
     let closed = format!("127.0.0.1:{}", free_port());
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
