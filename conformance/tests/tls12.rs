@@ -360,6 +360,31 @@ fn dhe_with_custom_parameters_and_a_minimum_size() {
 }
 
 #[test]
+fn tls12_only_configs_may_name_only_rfc7919_groups() {
+    // DHE needs no elliptic curve: a TLS 1.2-only client and server that
+    // configure nothing but an RFC 7919 group must still start.
+    let dhe = suite("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256");
+    let (mut client, mut server) = configs_for_suite(Mode::Direct, dhe);
+    client.common.groups = vec![NamedGroup::FFDHE3072];
+    server.common.groups = vec![NamedGroup::FFDHE3072];
+    let mut pair = Pair::new(client.clone(), server, Some("localhost")).unwrap();
+    pair.handshake().unwrap();
+    assert_eq!(
+        pair.server.key_exchange_group(),
+        Some(NamedGroup::FFDHE3072)
+    );
+    exchange_data(&mut pair);
+
+    // TLS 1.3 key shares still need an elliptic-curve group.
+    client.common.versions = VersionRange::TLS12_AND_13;
+    let (_, server) = configs_for_suite(Mode::Direct, dhe);
+    assert!(matches!(
+        Pair::new(client, server, Some("localhost")).map(|_| ()),
+        Err(Error::Config(_))
+    ));
+}
+
+#[test]
 fn psk_identity_is_checked() {
     let psk = suite("TLS_PSK_WITH_AES_128_GCM_SHA256");
     let (mut client, server) = configs_for_suite(Mode::Direct, psk);

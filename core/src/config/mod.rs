@@ -205,7 +205,14 @@ impl CommonConfig {
                 "no configured cipher suite is available from the provider",
             ));
         }
-        if self.usable_groups().is_empty() {
+        // TLS 1.3 needs an elliptic-curve group for its key shares; TLS 1.2
+        // alone can do with RFC 7919 groups (DHE suites).
+        let groups = if self.versions.allows(ProtocolVersion::TLSv1_3) {
+            self.usable_groups()
+        } else {
+            self.usable_groups_with_ffdhe()
+        };
+        if groups.is_empty() {
             return Err(Error::Config(
                 "no configured group is available from the provider",
             ));
