@@ -538,8 +538,17 @@ impl Connection {
     pub(super) fn flush_flight(&mut self) -> Result<(), Error> {
         let now = self.now;
         let complete = self.handshake_complete;
+        let in_traffic = matches!(self.state, Some(State::Traffic12(_)));
         let dg = self.dg()?;
         if !dg.unsent {
+            if in_traffic && dg.receiving {
+                // The handshake ended with the peer's flight: ours was
+                // answered and must not be resent. Only the side that sent
+                // the last flight answers retransmissions (RFC 6347
+                // 4.2.4); if both did, every stray copy would start an
+                // endless exchange of resends.
+                dg.handshake.begin_flight();
+            }
             return Ok(());
         }
         dg.send_flight()?;
