@@ -520,16 +520,16 @@ impl Connection {
         message.extend_from_slice(&body);
         let dg = self.dg()?;
         // RFC 6347 4.2.1: the HelloVerifyRequest repeats the ClientHello's
-        // record sequence number, so the server keeps no state.
-        let mut counters = dg.records.counters();
-        let saved = counters;
-        counters.write_sequence = record_sequence;
-        if counters.write_epoch == 0 {
-            dg.records.restore_counters(&counters);
-            let sent = dg.send_single(ContentType::Handshake, &message);
-            dg.records.restore_counters(&saved);
-            sent?;
-        }
+        // record sequence number, so the server keeps no state; at epoch 0
+        // whatever epoch an established connection writes (4.2.8).
+        let mut out = BytesMut::new();
+        dg.records.write_stateless_plaintext(
+            ContentType::Handshake,
+            record_sequence,
+            &message,
+            &mut out,
+        )?;
+        dg.out.push_back(out.freeze());
         Ok(())
     }
 
