@@ -176,3 +176,333 @@ fn read_timeout_is_reported_and_the_connection_stays_open() {
         );
     }
 }
+
+// ---- over the network emulator, on a perfect path, and by hand ----
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use embertls::config::SrtpProfile;
+use embertls::conn::Event;
+use embertls::error::{ApiMisuse, Error, PeerMisbehaved};
+use embertls::{Connection, Instant, Side};
+use embertls_conformance::testkit::netem::{dtls_configs as netem_configs, wire_records, Netem};
+
+/// A completed handshake on a perfect emulated path, with nothing in
+/// flight.
+fn established(client: embertls::ClientConfig, server: embertls::ServerConfig) -> Netem {
+    let mut net = Netem::new(client, server, Some("localhost"), 11).unwrap();
+    net.run_handshake().unwrap();
+    net.settle();
+    net
+}
+
+/// Every datagram `conn` has to send.
+fn transmits(conn: &mut Connection) -> Vec<Bytes> {
+    std::iter::from_fn(|| conn.poll_transmit()).collect()
+}
+
+/// The application data events `conn` has.
+fn data_events(conn: &mut Connection) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(event) = conn.poll_event() {
+        if let Event::Data(d) = event {
+            out.push(d.to_vec());
+        }
+    }
+    out
+}
+
+/// One application datagram from the client.
+fn client_datagram(net: &mut Netem, data: &[u8]) -> Bytes {
+    net.client.send(data).unwrap();
+    let mut out = transmits(&mut net.client);
+    assert_eq!(out.len(), 1, "one send, one datagram");
+    out.pop().unwrap()
+}
+
+fn tampered(datagram: &[u8]) -> Vec<u8> {
+    let mut bad = datagram.to_vec();
+    *bad.last_mut().unwrap() ^= 0x01;
+    bad
+}
+
+#[test]
+fn application_data_sends_fit_one_datagram() {
+    for mode in Mode::ALL {
+        let (mut client, server) = netem_configs(mode, "p256");
+        client.common.dtls.mtu = 500;
+        let mut net = established(client, server);
+        let max = net.client.max_out_record_payload();
+        assert!(
+            max > 0 && max + net.client.record_expansion() <= 500,
+            "{max}"
+        );
+        let too_big = vec![7u8; max + 1];
+        assert_eq!(
+            net.client.send(&too_big),
+            Err(Error::ApiMisuse(ApiMisuse::DatagramTooLarge))
+        );
+        assert!(transmits(&mut net.client).is_empty());
+        // The connection is unharmed; each send is one datagram.
+        let sizes = [1, 100, max];
+        for (i, n) in sizes.iter().enumerate() {
+            let datagram = client_datagram(&mut net, &vec![i as u8; *n]);
+            assert!(datagram.len() <= 500);
+            assert_eq!(wire_records(&datagram, 0).len(), 1);
+            net.deliver(Side::Server, &datagram);
+        }
+        let received = &net.server_stats.received;
+        assert_eq!(received.len(), 3);
+        for (i, n) in sizes.iter().enumerate() {
+            assert_eq!(received[i], vec![i as u8; *n]);
+        }
+    }
+}
+
+#[test]
+fn anti_replay_drops_a_datagram_fed_twice() {
+    for anti_replay in [true, false] {
+        let (client, mut server) = netem_configs(Mode::Direct, "p256");
+        server.common.dtls.anti_replay = anti_replay;
+        let mut net = established(client, server);
+        let datagram = client_datagram(&mut net, b"once");
+        net.deliver(Side::Server, &datagram);
+        net.deliver(Side::Server, &datagram);
+        let expected = if anti_replay { 1 } else { 2 };
+        assert_eq!(net.server_stats.received.len(), expected, "{anti_replay}");
+        assert!(net.server_stats.error.is_none());
+    }
+}
+
+#[test]
+fn bad_mac_limit() {
+    // Limit 2: the third unauthentic record ends the connection.
+    let (client, mut server) = netem_configs(Mode::Direct, "p256");
+    server.common.dtls.badmac_limit = 2;
+    let mut net = established(client, server);
+    let now = net.now;
+    for i in 0..3 {
+        let datagram = client_datagram(&mut net, b"x");
+        let result = net.server.handle_input(&tampered(&datagram), now);
+        if i < 2 {
+            assert_eq!(result, Ok(()), "record {i}");
+        } else {
+            assert_eq!(
+                result,
+                Err(Error::PeerMisbehaved(PeerMisbehaved::TooManyBadRecords))
+            );
+        }
+    }
+    let good = client_datagram(&mut net, b"late");
+    assert!(net.server.handle_input(&good, now).is_err());
+    assert!(data_events(&mut net.server).is_empty());
+
+    // Limit 0: dropped silently, the connection keeps working.
+    let (client, server) = netem_configs(Mode::Direct, "p256");
+    let mut net = established(client, server);
+    for _ in 0..5 {
+        let datagram = client_datagram(&mut net, b"x");
+        assert_eq!(net.server.handle_input(&tampered(&datagram), now), Ok(()));
+    }
+    let good = client_datagram(&mut net, b"fine");
+    net.deliver(Side::Server, &good);
+    assert_eq!(net.server_stats.received, [b"fine".to_vec()]);
+    assert!(net.server_stats.error.is_none());
+}
+
+#[test]
+fn check_record_changes_nothing() {
+    let (client, mut server) = netem_configs(Mode::Direct, "p256");
+    server.common.dtls.badmac_limit = 1;
+    let mut net = established(client, server);
+    let datagram = client_datagram(&mut net, b"checked");
+    let bad = tampered(&datagram);
+    for _ in 0..3 {
+        assert_eq!(net.server.check_record(&datagram), Ok(()));
+        // Not counted against the bad-MAC limit of 1.
+        assert_eq!(net.server.check_record(&bad), Err(Error::DecryptFailed));
+    }
+    // Still delivered after the checks.
+    net.deliver(Side::Server, &datagram);
+    assert_eq!(net.server_stats.received, [b"checked".to_vec()]);
+    // Now it is a replay.
+    assert_eq!(
+        net.server.check_record(&datagram),
+        Err(Error::PeerMisbehaved(PeerMisbehaved::ReplayedRecord))
+    );
+    let next = client_datagram(&mut net, b"next");
+    assert_eq!(net.server.check_record(&next), Ok(()));
+    net.deliver(Side::Server, &next);
+    assert_eq!(net.server_stats.received.len(), 2);
+    assert!(net.server_stats.error.is_none());
+}
+
+/// The handshake type of the first record of a plaintext datagram.
+fn first_handshake_type(datagram: &[u8]) -> Option<u8> {
+    wire_records(datagram, 0).first()?.handshake_type()
+}
+
+#[test]
+fn cookies_hello_verify_request_first() {
+    let (client, server) = netem_configs(Mode::Direct, "p256");
+    let server = Arc::new(server);
+    let mut c = Connection::client(Arc::new(client), Some("localhost"), Instant::ZERO).unwrap();
+    let mut s = Connection::server(server.clone(), Instant::ZERO).unwrap();
+    s.set_client_transport_id(b"192.0.2.1:4433").unwrap();
+    let hello1 = transmits(&mut c);
+    assert_eq!(first_handshake_type(&hello1[0]), Some(1));
+    s.handle_input(&hello1[0], Instant::ZERO).unwrap();
+    let answer = transmits(&mut s);
+    assert_eq!(answer.len(), 1);
+    assert_eq!(
+        first_handshake_type(&answer[0]),
+        Some(3),
+        "HelloVerifyRequest"
+    );
+    c.handle_input(&answer[0], Instant::ZERO).unwrap();
+    let hello2 = transmits(&mut c);
+    assert_eq!(first_handshake_type(&hello2[0]), Some(1));
+
+    // The cookie is bound to the transport id: another address gets a
+    // HelloVerifyRequest again, the same address goes on.
+    for (id, expected) in [(&b"198.51.100.7:4433"[..], 3), (b"192.0.2.1:4433", 2)] {
+        let mut fresh = Connection::server(server.clone(), Instant::ZERO).unwrap();
+        fresh.set_client_transport_id(id).unwrap();
+        fresh.handle_input(&hello2[0], Instant::ZERO).unwrap();
+        let answer = transmits(&mut fresh);
+        assert_eq!(first_handshake_type(&answer[0]), Some(expected), "{id:?}");
+    }
+}
+
+#[test]
+fn without_cookies_the_server_answers_with_server_hello() {
+    let (client, mut server) = netem_configs(Mode::Direct, "p256");
+    server.dtls_cookies = None;
+    let mut c = Connection::client(Arc::new(client), Some("localhost"), Instant::ZERO).unwrap();
+    let mut s = Connection::server(Arc::new(server), Instant::ZERO).unwrap();
+    let hello = transmits(&mut c);
+    s.handle_input(&hello[0], Instant::ZERO).unwrap();
+    let answer = transmits(&mut s);
+    assert_eq!(first_handshake_type(&answer[0]), Some(2), "ServerHello");
+}
+
+#[test]
+fn client_reconnect_on_an_established_server() {
+    let (client, server) = netem_configs(Mode::Direct, "p256");
+    let client = Arc::new(client);
+    let mut net = established((*client).clone(), server);
+    let now = net.now;
+    // A fresh client from the same address (no transport id set: the
+    // same, empty, one) talks to the established server.
+    let mut fresh = Connection::client(client, Some("localhost"), now).unwrap();
+    let hello1 = transmits(&mut fresh);
+    net.server.handle_input(&hello1[0], now).unwrap();
+    let answer = transmits(&mut net.server);
+    assert_eq!(answer.len(), 1, "the cookie exchange");
+    assert_eq!(first_handshake_type(&answer[0]), Some(3));
+    fresh.handle_input(&answer[0], now).unwrap();
+    let hello2 = transmits(&mut fresh);
+    net.server.handle_input(&hello2[0], now).unwrap();
+    let mut reconnects = 0;
+    while let Some(event) = net.server.poll_event() {
+        if matches!(event, Event::ClientReconnect) {
+            reconnects += 1;
+        }
+    }
+    assert_eq!(reconnects, 1);
+    // The old connection still works until the caller replaces it.
+    let datagram = client_datagram(&mut net, b"still here");
+    net.deliver(Side::Server, &datagram);
+    assert_eq!(net.server_stats.received, [b"still here".to_vec()]);
+}
+
+#[test]
+fn connection_ids() {
+    let chosen = [0xde, 0xad, 0xbe, 0xef];
+    let (mut client, mut server) = netem_configs(Mode::Direct, "p256");
+    client.common.dtls.own_cid_len = Some(4);
+    server.common.dtls.own_cid_len = Some(4);
+    let mut net = Netem::new(client, server, Some("localhost"), 12).unwrap();
+    net.server.set_cid(Some(&chosen)).unwrap();
+    net.run_handshake().unwrap();
+    net.settle();
+    assert_eq!(net.client.peer_cid(), Some(&chosen[..]));
+    let client_cid = net.server.peer_cid().unwrap().to_vec();
+    assert_eq!(client_cid.len(), 4);
+    // Records to the server carry its CID, records to the client the
+    // client's, as tls12_cid (25).
+    let to_server = client_datagram(&mut net, b"to server");
+    let records = wire_records(&to_server, 4);
+    assert_eq!(
+        (records[0].content_type, &records[0].cid[..]),
+        (25, &chosen[..])
+    );
+    net.server.send(b"to client").unwrap();
+    let to_client = transmits(&mut net.server);
+    let records = wire_records(&to_client[0], 4);
+    assert_eq!(
+        (records[0].content_type, &records[0].cid),
+        (25, &client_cid)
+    );
+    net.deliver(Side::Server, &to_server);
+    net.deliver(Side::Client, &to_client[0]);
+    assert_eq!(net.server_stats.received, [b"to server".to_vec()]);
+    assert_eq!(net.client_stats.received, [b"to client".to_vec()]);
+    // The handshake's encrypted Finished records carried CIDs too.
+    assert!(net
+        .sent_by(Side::Server)
+        .flat_map(|s| wire_records(&s.bytes, 4))
+        .any(|r| r.content_type == 25));
+
+    // CIDs configured on one side only: none used.
+    for client_side in [true, false] {
+        let (mut client, mut server) = netem_configs(Mode::Direct, "p256");
+        if client_side {
+            client.common.dtls.own_cid_len = Some(4);
+        } else {
+            server.common.dtls.own_cid_len = Some(4);
+        }
+        let mut net = established(client, server);
+        assert_eq!(net.client.peer_cid(), None);
+        assert_eq!(net.server.peer_cid(), None);
+        let datagram = client_datagram(&mut net, b"plain");
+        assert_eq!(wire_records(&datagram, 0)[0].content_type, 23);
+        net.deliver(Side::Server, &datagram);
+        assert_eq!(net.server_stats.received, [b"plain".to_vec()]);
+    }
+}
+
+#[test]
+fn dtls_srtp_negotiation() {
+    let mki = vec![0x0a, 0x0b, 0x0c];
+    let (mut client, mut server) = netem_configs(Mode::Direct, "p256");
+    client.common.dtls.srtp.profiles = vec![
+        SrtpProfile::AES128_CM_HMAC_SHA1_80,
+        SrtpProfile::AES128_CM_HMAC_SHA1_32,
+    ];
+    client.common.dtls.srtp.mki = Some(mki.clone());
+    server.common.dtls.srtp.profiles = vec![SrtpProfile::AES128_CM_HMAC_SHA1_32];
+    server.common.dtls.srtp.mki_supported = true;
+    let net = established(client.clone(), server.clone());
+    for conn in [&net.client, &net.server] {
+        assert_eq!(
+            conn.srtp_profile(),
+            Some(SrtpProfile::AES128_CM_HMAC_SHA1_32)
+        );
+        assert_eq!(conn.srtp_mki(), Some(&mki[..]));
+    }
+    let keys = net.client.srtp_keying_material().unwrap();
+    assert_eq!(keys.len(), 60);
+    assert_eq!(keys, net.server.srtp_keying_material().unwrap());
+    assert_ne!(keys, vec![0; 60]);
+
+    // No common profile: no SRTP, the handshake still completes.
+    server.common.dtls.srtp.profiles = vec![SrtpProfile::NULL_HMAC_SHA1_32];
+    let net = established(client, server);
+    for conn in [&net.client, &net.server] {
+        assert_eq!(conn.srtp_profile(), None);
+        assert_eq!(conn.srtp_mki(), None);
+        assert!(conn.srtp_keying_material().is_err());
+    }
+}

@@ -2,9 +2,10 @@
 //! with virtual time, a provider wrapper that makes every pausable
 //! operation pending, deterministic randomness, the RFC 8448 trace and a
 //! hand-driven client whose secrets are visible, and SoftHSM2 tokens in
-//! directories of their own.
+//! directories of their own, and a seeded network emulator for DTLS.
 
 pub mod deterministic;
+pub mod netem;
 pub mod pair;
 pub mod pem;
 pub mod pending;

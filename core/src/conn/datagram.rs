@@ -526,16 +526,16 @@ impl Connection {
         message.extend_from_slice(&body);
         let dg = self.dg()?;
         // RFC 6347 4.2.1: the HelloVerifyRequest repeats the ClientHello's
-        // record sequence number, so the server keeps no state.
-        let mut counters = dg.records.counters();
-        let saved = counters;
-        counters.write_sequence = record_sequence;
-        if counters.write_epoch == 0 {
-            dg.records.restore_counters(&counters);
-            let sent = dg.send_single(ContentType::Handshake, &message);
-            dg.records.restore_counters(&saved);
-            sent?;
-        }
+        // record sequence number, so the server keeps no state; at epoch 0
+        // whatever epoch an established connection writes (4.2.8).
+        let mut out = BytesMut::new();
+        dg.records.write_stateless_plaintext(
+            ContentType::Handshake,
+            record_sequence,
+            &message,
+            &mut out,
+        )?;
+        dg.out.push_back(out.freeze());
         Ok(())
     }
 
@@ -544,8 +544,17 @@ impl Connection {
     pub(super) fn flush_flight(&mut self) -> Result<(), Error> {
         let now = self.now;
         let complete = self.handshake_complete;
+        let in_traffic = matches!(self.state, Some(State::Traffic12(_)));
         let dg = self.dg()?;
         if !dg.unsent {
+            if in_traffic && dg.receiving {
+                // The handshake ended with the peer's flight: ours was
+                // answered and must not be resent. Only the side that sent
+                // the last flight answers retransmissions (RFC 6347
+                // 4.2.4); if both did, every stray copy would start an
+                // endless exchange of resends.
+                dg.handshake.begin_flight();
+            }
             return Ok(());
         }
         dg.send_flight()?;

@@ -697,6 +697,11 @@ impl Connection {
         self.state = Some(next);
         if now_traffic && !self.handshake_complete {
             self.handshake_complete = true;
+            if let (Some(dg), Role::Server { .. }) = (self.datagram.as_deref_mut(), &self.role) {
+                // From now on a restarted client's new ClientHello must
+                // get through (RFC 6347 4.2.8).
+                dg.records.set_accept_new_client_hellos(true);
+            }
             self.events.push_back(Event::HandshakeComplete);
             if !self.queued_send.is_empty() {
                 let queued = core::mem::take(&mut self.queued_send);

@@ -233,6 +233,9 @@ pub(crate) struct DtlsRecordLayer {
     badmac_limit: u32,
     unexpected_cid: UnexpectedCid,
     bad_records: u32,
+    /// Server: epoch-0 ClientHello records are read past the handshake
+    /// whatever the replay window says (see [`Self::is_new_client_hello`]).
+    accept_new_client_hellos: bool,
 }
 
 impl DtlsRecordLayer {
@@ -260,6 +263,7 @@ impl DtlsRecordLayer {
             badmac_limit: options.badmac_limit,
             unexpected_cid: options.unexpected_cid,
             bad_records: 0,
+            accept_new_client_hellos: false,
         }
     }
 
@@ -378,6 +382,30 @@ impl DtlsRecordLayer {
         Ok(())
     }
 
+    /// Writes `fragment` as a plaintext epoch-0 record with sequence number
+    /// `seq` onto `out`, using and changing no write state: the stateless
+    /// HelloVerifyRequest (RFC 6347 4.2.1), which an established
+    /// connection sends too (4.2.8).
+    pub fn write_stateless_plaintext(
+        &self,
+        content_type: ContentType,
+        seq: u64,
+        fragment: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), Error> {
+        if fragment.len() > MAX_PLAINTEXT_LEN || seq > MAX_SEQUENCE {
+            return Err(Error::Internal("stateless DTLS record out of range"));
+        }
+        out.reserve(DTLS_HEADER_LEN + fragment.len());
+        out.put_u8(content_type.0);
+        out.put_u16(self.version.0);
+        out.put_u16(0);
+        out.put_slice(&seq.to_be_bytes()[2..]);
+        out.put_u16(fragment.len() as u16);
+        out.put_slice(fragment);
+        Ok(())
+    }
+
     /// Bytes a record of `epoch` adds to its plaintext at most: header,
     /// CID and inner type byte, explicit nonce or IV, tag or MAC, CBC
     /// padding. For an epoch we cannot write, that of the current one.
@@ -478,6 +506,31 @@ impl DtlsRecordLayer {
         })
     }
 
+    /// Server, once the handshake is complete: read epoch-0 ClientHello
+    /// records even
+    /// when epoch 0 is no longer readable or the record number was seen
+    /// before.
+    pub fn set_accept_new_client_hellos(&mut self, on: bool) {
+        self.accept_new_client_hellos = on;
+    }
+
+    /// A plaintext epoch-0 ClientHello record arriving after we moved past
+    /// epoch 0: it belongs to a new association of a client that restarted
+    /// (RFC 6347 4.2.8), so it starts its record numbers again from 0 and
+    /// the old epoch-0 replay window (if still kept) does not apply. The
+    /// connection answers it statelessly (cookie exchange) and only
+    /// reports it once its cookie is valid.
+    fn is_new_client_hello(&self, record: &[u8], h: &Header) -> bool {
+        self.accept_new_client_hellos
+            && h.epoch == 0
+            && self.read_epoch > 0
+            && !h.has_cid
+            && h.outer_type == ContentType::Handshake
+            && (h.version == self.version || h.version == DTLS_1_0)
+            && h.body_len <= MAX_PLAINTEXT_LEN
+            && record.get(h.header_len) == Some(&1)
+    }
+
     /// Checks and opens one record (`record` is exactly header and body)
     /// in place, changing no state: the real content type and the
     /// plaintext range within `record`.
@@ -486,6 +539,9 @@ impl DtlsRecordLayer {
         record: &mut [u8],
         h: &Header,
     ) -> Result<(ContentType, Range<usize>), Drop> {
+        if self.is_new_client_hello(record, h) {
+            return Ok((h.outer_type, h.header_len..h.record_len()));
+        }
         let state = self.read_state(h.epoch).ok_or(Drop::UnknownEpoch)?;
         let Some(keys) = &state.keys else {
             // The plaintext epoch: no CID, either DTLS version.
