@@ -406,28 +406,67 @@ fn bad_dtls_command_lines_fail_with_a_message() {
     let cases: Vec<(Vec<String>, &str)> = vec![
         (client(&["--mtu", "500"]), "--mtu needs --dtls"),
         (client(&["--cid", "0102"]), "--cid needs --dtls"),
-        (client(&["--srtp", "AES128_CM_HMAC_SHA1_80"]), "--srtp needs --dtls"),
+        (
+            client(&["--srtp", "AES128_CM_HMAC_SHA1_80"]),
+            "--srtp needs --dtls",
+        ),
         (server(&["--no-cookies"]), "--no-cookies needs --dtls"),
-        (client(&["--dtls", "--mtu", "50"]), "--mtu must be between 200 and 65535"),
-        (client(&["--dtls", "--mtu", "big"]), "'big' is not a non-negative"),
-        (client(&["--dtls", "--cid", "xyz"]), "--cid: 'xyz' is not hex"),
+        (
+            client(&["--dtls", "--mtu", "50"]),
+            "--mtu must be between 200 and 65535",
+        ),
+        (
+            client(&["--dtls", "--mtu", "big"]),
+            "'big' is not a non-negative",
+        ),
+        (
+            client(&["--dtls", "--cid", "xyz"]),
+            "--cid: 'xyz' is not hex",
+        ),
         (client(&["--dtls", "--cid", ""]), "--cid: '' is not hex"),
-        (client(&["--dtls", "--cid-len", "300"]), "--cid-len must be between 0 and 255"),
-        (client(&["--dtls", "--cid", "01", "--cid-len", "4"]), "not both"),
+        (
+            client(&["--dtls", "--cid-len", "300"]),
+            "--cid-len must be between 0 and 255",
+        ),
+        (
+            client(&["--dtls", "--cid", "01", "--cid-len", "4"]),
+            "not both",
+        ),
         (
             client(&["--dtls", "--srtp", "SRTP_AEAD_AES_128_GCM"]),
             "unknown profile 'SRTP_AEAD_AES_128_GCM'",
         ),
-        (client(&["--dtls", "--srtp-mki", "01"]), "--srtp-mki needs --srtp"),
         (
-            client(&["--dtls", "--srtp", "AES128_CM_HMAC_SHA1_80", "--srtp-mki", "0"]),
+            client(&["--dtls", "--srtp-mki", "01"]),
+            "--srtp-mki needs --srtp",
+        ),
+        (
+            client(&[
+                "--dtls",
+                "--srtp",
+                "AES128_CM_HMAC_SHA1_80",
+                "--srtp-mki",
+                "0",
+            ]),
             "--srtp-mki: '0' is not hex",
         ),
         (client(&["--dtls", "--min-version", "1.3"]), "DTLS 1.2 only"),
-        (client(&["--dtls", "--key-update"]), "--key-update is not available with --dtls"),
-        (client(&["--dtls", "--insecure", "--reconnect"]), "--reconnect is not available"),
         (
-            server(&["--dtls", "--srtp", "AES128_CM_HMAC_SHA1_80", "--srtp-mki", "01"]),
+            client(&["--dtls", "--key-update"]),
+            "--key-update is not available with --dtls",
+        ),
+        (
+            client(&["--dtls", "--insecure", "--reconnect"]),
+            "--reconnect is not available",
+        ),
+        (
+            server(&[
+                "--dtls",
+                "--srtp",
+                "AES128_CM_HMAC_SHA1_80",
+                "--srtp-mki",
+                "01",
+            ]),
             "--srtp-mki is a client option",
         ),
         (client(&["--dtls=yes"]), "option '--dtls' takes no value"),

@@ -48,9 +48,12 @@ fn hello_verify_request_cookie_is_at_most_32_bytes() {
     let (client, server) = dtls_configs(Mode::ALL[0]);
     assert!(server.dtls_cookies.is_some(), "cookies are on by default");
     let now = embertls::Instant::ZERO;
-    let mut client = embertls::Connection::client(Arc::new(client), Some("localhost"), now).unwrap();
+    let mut client =
+        embertls::Connection::client(Arc::new(client), Some("localhost"), now).unwrap();
     let mut server = embertls::Connection::server(Arc::new(server), now).unwrap();
-    server.set_client_transport_id(&[127, 0, 0, 1, 0x12, 0x34]).unwrap();
+    server
+        .set_client_transport_id(&[127, 0, 0, 1, 0x12, 0x34])
+        .unwrap();
     let Some(Output::Transmit(hello)) = client.poll_output() else {
         panic!("no ClientHello")
     };

@@ -1126,9 +1126,10 @@ mod tests {
                 SrtpProfile::NULL_HMAC_SHA1_32
             ]
         );
-        let Command::Server(s) =
-            parse(&args("server --cert c --key k --dtls --no-cookies --cid-len 4")).unwrap()
-        else {
+        let Command::Server(s) = parse(&args(
+            "server --cert c --key k --dtls --no-cookies --cid-len 4",
+        ))
+        .unwrap() else {
             panic!()
         };
         assert!(s.tls.dtls.enabled && !s.cookies);
@@ -1139,19 +1140,31 @@ mod tests {
         assert!(!s.tls.dtls.enabled && s.cookies);
         for (line, complaint) in [
             ("client h:1 --mtu 500", "--mtu needs --dtls"),
-            ("client h:1 --srtp AES128_CM_HMAC_SHA1_80", "--srtp needs --dtls"),
+            (
+                "client h:1 --srtp AES128_CM_HMAC_SHA1_80",
+                "--srtp needs --dtls",
+            ),
             ("client h:1 --cid 01", "--cid needs --dtls"),
-            ("server --cert c --key k --no-cookies", "--no-cookies needs --dtls"),
+            (
+                "server --cert c --key k --no-cookies",
+                "--no-cookies needs --dtls",
+            ),
             ("client h:1 --dtls --mtu 100", "between 200"),
             ("client h:1 --dtls --cid 0", "hex"),
             ("client h:1 --dtls --cid-len 256", "--cid-len"),
             ("client h:1 --dtls --cid 01 --cid-len 2", "not both"),
-            ("client h:1 --dtls --srtp AES256_GCM", "unknown profile 'AES256_GCM'"),
+            (
+                "client h:1 --dtls --srtp AES256_GCM",
+                "unknown profile 'AES256_GCM'",
+            ),
             ("client h:1 --dtls --srtp-mki 01", "--srtp-mki needs --srtp"),
             ("client h:1 --dtls --max-version 1.3", "DTLS 1.2 only"),
             ("client h:1 --dtls --key-update", "--key-update"),
             ("client h:1 --dtls --reconnect", "--reconnect"),
-            ("server --cert c --key k --dtls --srtp AES128_CM_HMAC_SHA1_80 --srtp-mki 01", "client option"),
+            (
+                "server --cert c --key k --dtls --srtp AES128_CM_HMAC_SHA1_80 --srtp-mki 01",
+                "client option",
+            ),
         ] {
             let e = parse(&args(line)).unwrap_err();
             assert!(e.usage, "{line}");

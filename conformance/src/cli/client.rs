@@ -226,7 +226,11 @@ pub fn connect_udp(host: &str, port: u16) -> Result<(UdpSocket, SocketAddr), Cli
         .map_err(|e| CliError::new(format!("cannot resolve {host}: {e}")))?
         .min_by_key(SocketAddr::is_ipv6)
         .ok_or_else(|| CliError::new(format!("cannot resolve {host}: no address")))?;
-    let local = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+    let local = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
     let fail = |e: io::Error| CliError::new(format!("UDP socket for {addr}: {e}"));
     let sock = UdpSocket::bind(local).map_err(fail)?;
     sock.connect(addr).map_err(fail)?;

@@ -111,7 +111,13 @@ fn starts_handshake(datagram: &[u8]) -> bool {
 /// With `learn`, an unset peer is taken from the first datagram that
 /// starts a handshake. A refused port (ICMP on a connected client socket)
 /// ends the reader with `NetClosed`.
-pub fn spawn_udp_reader(sock: UdpSocket, peer: SharedPeer, learn: bool, tag: u64, tx: Sender<Message>) {
+pub fn spawn_udp_reader(
+    sock: UdpSocket,
+    peer: SharedPeer,
+    learn: bool,
+    tag: u64,
+    tx: Sender<Message>,
+) {
     thread::spawn(move || {
         let mut buf = vec![0u8; 65_536];
         loop {
@@ -286,18 +292,15 @@ impl Session {
 
     /// A DTLS session on `sock` with the peer in `peer` (for a server,
     /// set by [`spawn_udp_reader`] when the first ClientHello arrives).
-    pub fn new_udp(conn: Connection, sock: UdpSocket, peer: SharedPeer, origin: StdInstant) -> Self {
+    pub fn new_udp(
+        conn: Connection,
+        sock: UdpSocket,
+        peer: SharedPeer,
+        origin: StdInstant,
+    ) -> Self {
         let _ = sock.set_write_timeout(Some(Duration::from_secs(10)));
         let id_set = conn.side() == embertls::Side::Client;
-        Self::with_link(
-            conn,
-            Link::Udp {
-                sock,
-                peer,
-                id_set,
-            },
-            origin,
-        )
+        Self::with_link(conn, Link::Udp { sock, peer, id_set }, origin)
     }
 
     fn with_link(conn: Connection, link: Link, origin: StdInstant) -> Self {

@@ -187,7 +187,10 @@ mod tests {
         bad[10] ^= 1;
         assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &bad, secs(5)));
         assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &c[..31], secs(5)));
-        assert_eq!(COOKIE_LEN, 32, "the DTLS 1.0 cookie limit, which GnuTLS enforces");
+        assert_eq!(
+            COOKIE_LEN, 32,
+            "the DTLS 1.0 cookie limit, which GnuTLS enforces"
+        );
         assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &[], secs(5)));
         // Length prefixes keep the split between id and fields unambiguous.
         assert!(!cookies.verify(b"10.0.0.1:5684h", b"ello", &c, secs(5)));
