@@ -659,3 +659,49 @@ fn reconnect_without_tickets_is_a_full_handshake() {
     assert_eq!(err.matches("resumed=no").count(), 2, "{ctx}");
     assert!(!err.contains("resumed=yes"), "{ctx}");
 }
+
+/// Connection IDs over UDP between our own client and server (no
+/// interop peer here supports RFC 9146): each side reports the CID the
+/// other asked for, and data flows in records that carry it.
+#[test]
+fn dtls_connection_ids_between_embertls_peers() {
+    let (mut server, port) = embertls_server(&[
+        "--dtls",
+        "--once",
+        "--echo",
+        "--cid",
+        "0a0b0c",
+        "--cert",
+        &testdata("server-p256.pem"),
+        "--key",
+        &testdata("server-p256.key"),
+    ]);
+    let data = payload(7, 3000);
+    let mut client = Proc::spawn(
+        "embertls client",
+        embertls_bin(),
+        &[
+            "client".to_string(),
+            format!("127.0.0.1:{port}"),
+            "--dtls".into(),
+            "--insecure".into(),
+            "--cid-len".into(),
+            "4".into(),
+            "--mtu".into(),
+            "600".into(),
+        ],
+    );
+    client.write(&data);
+    let got = client.wait_stdout(&data, STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let server_status = server.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    assert!(server_status.is_ok_and(|s| s.success()), "{ctx}");
+    assert_eq!(client.stdout_bytes(), data, "{ctx}");
+    assert_summary(&client.stderr(), "version=DTLSv1.2 cid=0a0b0c srtp=-", &ctx);
+    let server_cid = common::summary(&server.stderr()).unwrap()["cid"].clone();
+    assert_eq!(server_cid.len(), 8, "a 4-byte CID from the client\n{ctx}");
+}
