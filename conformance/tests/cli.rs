@@ -302,6 +302,9 @@ fn help_is_printed() {
         (&["client", "--help"][..], "--servername NAME"),
         (&["server", "-h"][..], "--once"),
         (&["demo", "--help"][..], "self-signed"),
+        (&["client", "--help"][..], "--srtp-mki HEX"),
+        (&["server", "--help"][..], "--no-cookies"),
+        (&["help", "client"][..], "--dtls"),
     ] {
         let out = run(args);
         assert!(out.status.success(), "{args:?}");
@@ -384,6 +387,116 @@ fn bad_command_lines_fail_with_a_message() {
             "{args:?}: expected {needle:?} in {err}"
         );
     }
+}
+
+#[test]
+fn bad_dtls_command_lines_fail_with_a_message() {
+    let cert = testdata("server-p256.pem");
+    let key = testdata("server-p256.key");
+    let server = |extra: &[&'static str]| {
+        let mut args = vec!["server", "--cert", &cert, "--key", &key];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let client = |extra: &[&str]| {
+        let mut args = vec!["client", "localhost:1"];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (client(&["--mtu", "500"]), "--mtu needs --dtls"),
+        (client(&["--cid", "0102"]), "--cid needs --dtls"),
+        (
+            client(&["--srtp", "AES128_CM_HMAC_SHA1_80"]),
+            "--srtp needs --dtls",
+        ),
+        (server(&["--no-cookies"]), "--no-cookies needs --dtls"),
+        (
+            client(&["--dtls", "--mtu", "50"]),
+            "--mtu must be between 200 and 65535",
+        ),
+        (
+            client(&["--dtls", "--mtu", "big"]),
+            "'big' is not a non-negative",
+        ),
+        (
+            client(&["--dtls", "--cid", "xyz"]),
+            "--cid: 'xyz' is not hex",
+        ),
+        (client(&["--dtls", "--cid", ""]), "--cid: '' is not hex"),
+        (
+            client(&["--dtls", "--cid-len", "300"]),
+            "--cid-len must be between 0 and 255",
+        ),
+        (
+            client(&["--dtls", "--cid", "01", "--cid-len", "4"]),
+            "not both",
+        ),
+        (
+            client(&["--dtls", "--srtp", "SRTP_AEAD_AES_128_GCM"]),
+            "unknown profile 'SRTP_AEAD_AES_128_GCM'",
+        ),
+        (
+            client(&["--dtls", "--srtp-mki", "01"]),
+            "--srtp-mki needs --srtp",
+        ),
+        (
+            client(&[
+                "--dtls",
+                "--srtp",
+                "AES128_CM_HMAC_SHA1_80",
+                "--srtp-mki",
+                "0",
+            ]),
+            "--srtp-mki: '0' is not hex",
+        ),
+        (client(&["--dtls", "--min-version", "1.3"]), "DTLS 1.2 only"),
+        (
+            client(&["--dtls", "--key-update"]),
+            "--key-update is not available with --dtls",
+        ),
+        (
+            client(&["--dtls", "--insecure", "--reconnect"]),
+            "--reconnect is not available",
+        ),
+        (
+            server(&[
+                "--dtls",
+                "--srtp",
+                "AES128_CM_HMAC_SHA1_80",
+                "--srtp-mki",
+                "01",
+            ]),
+            "--srtp-mki is a client option",
+        ),
+        (client(&["--dtls=yes"]), "option '--dtls' takes no value"),
+    ];
+    for (args, needle) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("embertls: error: "), "{args:?}: {err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected {needle:?} in {err}"
+        );
+    }
+}
+
+/// A DTLS client whose server port is closed fails at once (the ICMP
+/// refusal), not after all its retransmissions.
+#[test]
+fn dtls_client_to_a_closed_port_fails() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let target = format!("127.0.0.1:{}", sock.local_addr().unwrap().port());
+    drop(sock);
+    let started = std::time::Instant::now();
+    let out = run(&["client", &target, "--dtls", "--insecure"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("nothing listens on the UDP port"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{err}");
 }
 
 #[test]
@@ -545,4 +658,50 @@ fn reconnect_without_tickets_is_a_full_handshake() {
     let err = client.stderr();
     assert_eq!(err.matches("resumed=no").count(), 2, "{ctx}");
     assert!(!err.contains("resumed=yes"), "{ctx}");
+}
+
+/// Connection IDs over UDP between our own client and server (no
+/// interop peer here supports RFC 9146): each side reports the CID the
+/// other asked for, and data flows in records that carry it.
+#[test]
+fn dtls_connection_ids_between_embertls_peers() {
+    let (mut server, port) = embertls_server(&[
+        "--dtls",
+        "--once",
+        "--echo",
+        "--cid",
+        "0a0b0c",
+        "--cert",
+        &testdata("server-p256.pem"),
+        "--key",
+        &testdata("server-p256.key"),
+    ]);
+    let data = payload(7, 3000);
+    let mut client = Proc::spawn(
+        "embertls client",
+        embertls_bin(),
+        &[
+            "client".to_string(),
+            format!("127.0.0.1:{port}"),
+            "--dtls".into(),
+            "--insecure".into(),
+            "--cid-len".into(),
+            "4".into(),
+            "--mtu".into(),
+            "600".into(),
+        ],
+    );
+    client.write(&data);
+    let got = client.wait_stdout(&data, STEP);
+    client.close_stdin();
+    let status = client.wait(STEP);
+    let server_status = server.wait(STEP);
+    let ctx = transcripts(&[&client, &server]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "{ctx}");
+    assert!(server_status.is_ok_and(|s| s.success()), "{ctx}");
+    assert_eq!(client.stdout_bytes(), data, "{ctx}");
+    assert_summary(&client.stderr(), "version=DTLSv1.2 cid=0a0b0c srtp=-", &ctx);
+    let server_cid = common::summary(&server.stderr()).unwrap()["cid"].clone();
+    assert_eq!(server_cid.len(), 8, "a 4-byte CID from the client\n{ctx}");
 }

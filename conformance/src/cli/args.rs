@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use embertls::config::SrtpProfile;
 use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use embertls::suites;
 use embertls::verify::VerifyMode;
@@ -57,6 +58,45 @@ pub struct TlsOptions {
     pub no_etm: bool,
     /// TLS 1.2: do not offer or accept the extended master secret.
     pub no_ems: bool,
+    /// DTLS 1.2 over UDP (`--dtls` and its options).
+    pub dtls: DtlsArgs,
+}
+
+/// `--dtls` and the options that only apply to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DtlsArgs {
+    /// DTLS 1.2 over UDP instead of TLS over TCP.
+    pub enabled: bool,
+    /// Largest datagram we send (`--mtu`).
+    pub mtu: Option<usize>,
+    /// Our connection ID (`--cid HEX`), which enables the extension.
+    pub cid: Option<Vec<u8>>,
+    /// A random connection ID of this length (`--cid-len N`; 0 accepts
+    /// the peer's CID without asking for one).
+    pub cid_len: Option<usize>,
+    /// DTLS-SRTP profiles, preferred first (`--srtp`).
+    pub srtp: Vec<SrtpProfile>,
+    /// Client: the SRTP MKI to offer (`--srtp-mki`).
+    pub srtp_mki: Option<Vec<u8>>,
+}
+
+impl DtlsArgs {
+    /// The first DTLS-only option given, for the "needs --dtls" message.
+    fn first_used(&self) -> Option<&'static str> {
+        if self.mtu.is_some() {
+            Some("--mtu")
+        } else if self.cid.is_some() {
+            Some("--cid")
+        } else if self.cid_len.is_some() {
+            Some("--cid-len")
+        } else if !self.srtp.is_empty() {
+            Some("--srtp")
+        } else if self.srtp_mki.is_some() {
+            Some("--srtp-mki")
+        } else {
+            None
+        }
+    }
 }
 
 /// `--pkcs11-*`: a private key that stays in a PKCS#11 token (an HSM,
@@ -111,6 +151,7 @@ impl Default for TlsOptions {
             allow_mac_then_encrypt: false,
             no_etm: false,
             no_ems: false,
+            dtls: DtlsArgs::default(),
         }
     }
 }
@@ -158,6 +199,9 @@ pub struct ServerOptions {
     /// DH parameters (PEM `DH PARAMETERS`) for DHE when the client names no
     /// RFC 7919 group (--dh-params).
     pub dh_params: Option<PathBuf>,
+    /// DTLS: answer ClientHellos without a valid cookie with a
+    /// HelloVerifyRequest (on unless --no-cookies).
+    pub cookies: bool,
     pub tls: TlsOptions,
 }
 
@@ -358,6 +402,43 @@ fn common_option(
             no_value(name, inline)?;
             tls.key_update = true;
         }
+        "--dtls" => {
+            no_value(name, inline)?;
+            tls.dtls.enabled = true;
+        }
+        "--mtu" => {
+            let n = parse_number(name, &args.value(name, inline)?)?;
+            if !(200..=65_535).contains(&n) {
+                return Err(CliError::usage(format!(
+                    "--mtu must be between 200 and 65535 (got {n})"
+                )));
+            }
+            tls.dtls.mtu = Some(n as usize);
+        }
+        "--cid" => {
+            let cid = parse_hex(name, &args.value(name, inline)?)?;
+            if cid.len() > 255 {
+                return Err(CliError::usage("--cid must be at most 255 bytes"));
+            }
+            tls.dtls.cid = Some(cid);
+        }
+        "--cid-len" => {
+            let n = parse_number(name, &args.value(name, inline)?)?;
+            if n > 255 {
+                return Err(CliError::usage(format!(
+                    "--cid-len must be between 0 and 255 (got {n})"
+                )));
+            }
+            tls.dtls.cid_len = Some(n as usize);
+        }
+        "--srtp" => tls.dtls.srtp = parse_srtp_profiles(&args.value(name, inline)?)?,
+        "--srtp-mki" => {
+            let mki = parse_hex(name, &args.value(name, inline)?)?;
+            if mki.len() > 255 {
+                return Err(CliError::usage("--srtp-mki must be at most 255 bytes"));
+            }
+            tls.dtls.srtp_mki = Some(mki);
+        }
         "-v" | "--verbose" => {
             no_value(name, inline)?;
             tls.verbose = true;
@@ -480,6 +561,12 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
         ));
     }
     check_cert_and_key(&tls)?;
+    check_dtls(&tls)?;
+    if tls.dtls.enabled && reconnect {
+        return Err(CliError::usage(
+            "--reconnect is not available with --dtls (no DTLS session resumption in the tool)",
+        ));
+    }
     Ok(Command::Client(ClientOptions {
         host,
         port,
@@ -506,6 +593,7 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
     let mut tickets = true;
     let mut session_cache = false;
     let mut dh_params = None;
+    let mut cookies = true;
     while let Some(item) = args.next() {
         match item {
             Item::Positional(p) => {
@@ -542,6 +630,10 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
                     "--dh-params" => {
                         dh_params = Some(PathBuf::from(args.value(&name, inline)?));
                     }
+                    "--no-cookies" => {
+                        no_value(&name, inline)?;
+                        cookies = false;
+                    }
                     _ => return Err(unknown_option(Scope::Server, &name)),
                 }
             }
@@ -553,6 +645,15 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
         ));
     }
     check_cert_and_key(&tls)?;
+    check_dtls(&tls)?;
+    if !cookies && !tls.dtls.enabled {
+        return Err(CliError::usage("--no-cookies needs --dtls"));
+    }
+    if tls.dtls.srtp_mki.is_some() {
+        return Err(CliError::usage(
+            "--srtp-mki is a client option (a server echoes the client's MKI)",
+        ));
+    }
     if matches!(
         tls.verify,
         Some(VerifyMode::Optional | VerifyMode::Required)
@@ -569,8 +670,73 @@ fn parse_server(items: &[String]) -> Result<Command, CliError> {
         tickets,
         session_cache,
         dh_params,
+        cookies,
         tls,
     }))
+}
+
+/// The DTLS options make sense together: only with --dtls, only DTLS 1.2,
+/// no TLS-only features.
+fn check_dtls(tls: &TlsOptions) -> Result<(), CliError> {
+    let dtls = &tls.dtls;
+    if !dtls.enabled {
+        return match dtls.first_used() {
+            Some(option) => Err(CliError::usage(format!("{option} needs --dtls"))),
+            None => Ok(()),
+        };
+    }
+    if [tls.min_version, tls.max_version].contains(&Some(ProtocolVersion::TLSv1_3)) {
+        return Err(CliError::usage(
+            "--dtls speaks DTLS 1.2 only; --min-version/--max-version 1.3 do not apply",
+        ));
+    }
+    for (set, option) in [
+        (tls.key_update, "--key-update"),
+        (tls.renegotiate, "--renegotiate"),
+        (tls.allow_renegotiation, "--allow-renegotiation"),
+    ] {
+        if set {
+            return Err(CliError::usage(format!(
+                "{option} is not available with --dtls"
+            )));
+        }
+    }
+    if dtls.cid.is_some() && dtls.cid_len.is_some() {
+        return Err(CliError::usage("give --cid or --cid-len, not both"));
+    }
+    if dtls.srtp_mki.is_some() && dtls.srtp.is_empty() {
+        return Err(CliError::usage("--srtp-mki needs --srtp"));
+    }
+    Ok(())
+}
+
+/// DTLS-SRTP profile names, comma- or colon-separated: the RFC 5764 names
+/// (SRTP_AES128_CM_HMAC_SHA1_80), without the SRTP_ prefix, or OpenSSL's
+/// (SRTP_AES128_CM_SHA1_80).
+pub fn parse_srtp_profiles(value: &str) -> Result<Vec<SrtpProfile>, CliError> {
+    let mut out = Vec::new();
+    for name in list_items(value) {
+        let upper = name.to_ascii_uppercase();
+        let bare = upper.strip_prefix("SRTP_").unwrap_or(&upper);
+        let profile = SrtpProfile::ALL
+            .into_iter()
+            .find(|p| {
+                let full = p.name().unwrap_or_default();
+                let short = full.trim_start_matches("SRTP_");
+                bare == short || bare == short.replace("_HMAC_", "_")
+            })
+            .ok_or_else(|| {
+                let known: Vec<&str> = SrtpProfile::ALL.iter().filter_map(|p| p.name()).collect();
+                CliError::usage(format!(
+                    "--srtp: unknown profile '{name}' (known: {})",
+                    known.join(", ")
+                ))
+            })?;
+        if !out.contains(&profile) {
+            out.push(profile);
+        }
+    }
+    Ok(out)
 }
 
 fn check_cert_and_key(tls: &TlsOptions) -> Result<(), CliError> {
@@ -931,5 +1097,78 @@ mod tests {
             parse(&args("server --help")).unwrap(),
             Command::Help(Some("server"))
         );
+    }
+
+    #[test]
+    fn dtls_options() {
+        let Command::Client(c) = parse(&args(
+            "client h:1 --dtls --mtu 500 --cid 0a:0b --srtp SRTP_AES128_CM_HMAC_SHA1_32,aes128_cm_hmac_sha1_80 \
+             --srtp-mki 01ff",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert!(c.tls.dtls.enabled);
+        assert_eq!(c.tls.dtls.mtu, Some(500));
+        assert_eq!(c.tls.dtls.cid, Some(vec![0x0a, 0x0b]));
+        assert_eq!(
+            c.tls.dtls.srtp,
+            vec![
+                SrtpProfile::AES128_CM_HMAC_SHA1_32,
+                SrtpProfile::AES128_CM_HMAC_SHA1_80
+            ]
+        );
+        assert_eq!(c.tls.dtls.srtp_mki, Some(vec![0x01, 0xff]));
+        assert_eq!(
+            parse_srtp_profiles("SRTP_AES128_CM_SHA1_80:NULL_HMAC_SHA1_32").unwrap(),
+            vec![
+                SrtpProfile::AES128_CM_HMAC_SHA1_80,
+                SrtpProfile::NULL_HMAC_SHA1_32
+            ]
+        );
+        let Command::Server(s) = parse(&args(
+            "server --cert c --key k --dtls --no-cookies --cid-len 4",
+        ))
+        .unwrap() else {
+            panic!()
+        };
+        assert!(s.tls.dtls.enabled && !s.cookies);
+        assert_eq!(s.tls.dtls.cid_len, Some(4));
+        let Command::Server(s) = parse(&args("server --cert c --key k")).unwrap() else {
+            panic!()
+        };
+        assert!(!s.tls.dtls.enabled && s.cookies);
+        for (line, complaint) in [
+            ("client h:1 --mtu 500", "--mtu needs --dtls"),
+            (
+                "client h:1 --srtp AES128_CM_HMAC_SHA1_80",
+                "--srtp needs --dtls",
+            ),
+            ("client h:1 --cid 01", "--cid needs --dtls"),
+            (
+                "server --cert c --key k --no-cookies",
+                "--no-cookies needs --dtls",
+            ),
+            ("client h:1 --dtls --mtu 100", "between 200"),
+            ("client h:1 --dtls --cid 0", "hex"),
+            ("client h:1 --dtls --cid-len 256", "--cid-len"),
+            ("client h:1 --dtls --cid 01 --cid-len 2", "not both"),
+            (
+                "client h:1 --dtls --srtp AES256_GCM",
+                "unknown profile 'AES256_GCM'",
+            ),
+            ("client h:1 --dtls --srtp-mki 01", "--srtp-mki needs --srtp"),
+            ("client h:1 --dtls --max-version 1.3", "DTLS 1.2 only"),
+            ("client h:1 --dtls --key-update", "--key-update"),
+            ("client h:1 --dtls --reconnect", "--reconnect"),
+            (
+                "server --cert c --key k --dtls --srtp AES128_CM_HMAC_SHA1_80 --srtp-mki 01",
+                "client option",
+            ),
+        ] {
+            let e = parse(&args(line)).unwrap_err();
+            assert!(e.usage, "{line}");
+            assert!(e.message.contains(complaint), "{line}: {}", e.message);
+        }
     }
 }

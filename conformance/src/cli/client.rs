@@ -1,7 +1,7 @@
 //! `embertls client`: connect, send local input, print what arrives, close.
 
 use std::io::{self, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
@@ -11,8 +11,8 @@ use embertls_pkcs11::Pkcs11Worker;
 
 use super::args::ClientOptions;
 use super::session::{
-    details, recv_until, spawn_local_reader, spawn_socket_reader, summary, Happening, Input,
-    Message, Session,
+    details, recv_until, spawn_local_reader, spawn_socket_reader, spawn_udp_reader, summary,
+    Happening, Input, Message, Session,
 };
 use super::{config, CliError};
 
@@ -67,28 +67,44 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
                 .into(),
         );
     }
-    let sock = connect(&opts.host, opts.port)?;
-    if verbose {
-        if let Ok(peer) = sock.peer_addr() {
-            log(format!("detail: connected to {peer}"));
-        }
-    }
     let origin = StdInstant::now();
-    let conn = Connection::client_with_session(
+    let mut conn = Connection::client_with_session(
         config,
         Some(opts.server_name()),
         ticket,
         embertls::Instant::ZERO,
     )?;
     let (tx, rx) = channel();
-    spawn_socket_reader(
-        sock.try_clone()
-            .map_err(|e| CliError::new(format!("socket: {e}")))?,
-        NET,
-        tx.clone(),
-    );
+    let mut session = if opts.tls.dtls.enabled {
+        if let Some(cid) = &opts.tls.dtls.cid {
+            conn.set_cid(Some(cid))?;
+        }
+        let (sock, peer) = connect_udp(&opts.host, opts.port)?;
+        if verbose {
+            log(format!("detail: sending datagrams to {peer}"));
+        }
+        let reader = sock
+            .try_clone()
+            .map_err(|e| CliError::new(format!("socket: {e}")))?;
+        let peer = Arc::new(std::sync::Mutex::new(Some(peer)));
+        spawn_udp_reader(reader, peer.clone(), false, NET, tx.clone());
+        Session::new_udp(conn, sock, peer, origin)
+    } else {
+        let sock = connect(&opts.host, opts.port)?;
+        if verbose {
+            if let Ok(peer) = sock.peer_addr() {
+                log(format!("detail: connected to {peer}"));
+            }
+        }
+        spawn_socket_reader(
+            sock.try_clone()
+                .map_err(|e| CliError::new(format!("socket: {e}")))?,
+            NET,
+            tx.clone(),
+        );
+        Session::new(conn, sock, origin)
+    };
     spawn_local_reader(io::stdin(), tx.clone());
-    let mut session = Session::new(conn, sock, origin);
     // Keys in a PKCS#11 token sign on a worker thread.
     let worker = opts
         .tls
@@ -198,6 +214,27 @@ pub fn connect(host: &str, port: u16) -> Result<TcpStream, CliError> {
         "cannot connect to {host}:{port}: {}",
         last.unwrap_or_else(|| "no address".into())
     )))
+}
+
+/// A UDP socket connected to the first address of `host:port` (so that
+/// only its datagrams arrive, and a closed port shows as refused).
+pub fn connect_udp(host: &str, port: u16) -> Result<(UdpSocket, SocketAddr), CliError> {
+    // The first IPv4 address, else the first one (localhost may list ::1
+    // before 127.0.0.1; UDP cannot try them in turn).
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| CliError::new(format!("cannot resolve {host}: {e}")))?
+        .min_by_key(SocketAddr::is_ipv6)
+        .ok_or_else(|| CliError::new(format!("cannot resolve {host}: no address")))?;
+    let local = if addr.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let fail = |e: io::Error| CliError::new(format!("UDP socket for {addr}: {e}"));
+    let sock = UdpSocket::bind(local).map_err(fail)?;
+    sock.connect(addr).map_err(fail)?;
+    Ok((sock, addr))
 }
 
 /// The client's connection loop: until a clean close (`Ok`) or a failure.
@@ -315,7 +352,7 @@ fn drive_inner(
         } else {
             StdInstant::now() + Duration::from_secs(3600)
         };
-        match recv_until(rx, tag, deadline)? {
+        match session.recv_until(rx, tag, deadline)? {
             None => {
                 if !session.handshake_done {
                     return Err(CliError::new(format!(

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use embertls::config::{CertifiedKey, CommonConfig, PskCredential, SingleCertAndKey, VersionRange};
+use embertls::config::{
+    CertifiedKey, CommonConfig, PskCredential, SingleCertAndKey, Transport, VersionRange,
+};
 use embertls::crypto::CryptoProvider;
 use embertls::msgs::enums::ProtocolVersion;
 use embertls::verify::{certificates_from_pem, RootStore, VerifyMode};
@@ -75,6 +77,16 @@ pub fn version_range(
 /// Applies the options both sides share.
 fn apply_common(common: &mut CommonConfig, tls: &TlsOptions) -> Result<(), CliError> {
     common.versions = version_range(&common.provider, tls)?;
+    let dtls = &tls.dtls;
+    if dtls.enabled {
+        common.transport = Transport::Datagram;
+        common.versions = VersionRange::TLS12_ONLY;
+        if let Some(mtu) = dtls.mtu {
+            common.dtls.mtu = mtu;
+        }
+        common.dtls.own_cid_len = dtls.cid.as_ref().map(Vec::len).or(dtls.cid_len);
+        common.dtls.srtp.profiles = dtls.srtp.clone();
+    }
     if let Some(suites) = &tls.suites {
         common.cipher_suites = suites.clone();
     }
@@ -250,6 +262,7 @@ pub fn client_config(opts: &ClientOptions) -> Result<(ClientConfig, Option<Strin
         config.min_dh_bits = bits;
     }
     config.request_max_fragment_length = opts.max_fragment_length;
+    config.common.dtls.srtp.mki = opts.tls.dtls.srtp_mki.clone();
     if config.psk.is_some() && opts.tls.suites.is_none() {
         // A PSK on the command line means PSK suites are wanted.
         add_psk_suites(&mut config.common);
@@ -293,6 +306,13 @@ pub fn server_config(opts: &ServerOptions) -> Result<ServerConfig, CliError> {
     }
     if let Some(path) = &opts.dh_params {
         config.dh_params = dh_params_from_pem(path)?;
+    }
+    if opts.tls.dtls.enabled {
+        // Echo the client's SRTP MKI (RFC 5764 4.1.2).
+        config.common.dtls.srtp.mki_supported = true;
+        if !opts.cookies {
+            config.dtls_cookies = None;
+        }
     }
     Connection::server(Arc::new(config.clone()), Instant::ZERO)
         .map_err(|e| CliError::new(e.to_string()))?;

@@ -110,6 +110,7 @@ pub fn run_demo() -> Result<DemoReport, CliError> {
             &tx,
             &rx,
             ServerParams {
+                wait_for_client: false,
                 echo: true,
                 handshake_timeout: Duration::from_secs(10),
                 verbose: false,

@@ -118,6 +118,7 @@ Usage:
 
 After each handshake one summary line goes to standard error:
   embertls: version=TLSv1.3 suite=TLS_AES_128_GCM_SHA256 group=x25519 alpn=- verify=ok
+(--dtls: DTLS 1.2 over UDP; the line then ends with cid=HEX|- srtp=PROFILE|-)
 Errors print 'embertls: error: ...' and exit with status 1 (2 for a bad command line).
 ";
 
@@ -157,6 +158,18 @@ TLS options (client and server):
   --key-update             right after the handshake, send a KeyUpdate that asks the
                            peer to update its keys too
   --timeout SECS           give up on a handshake after SECS seconds (default 10)
+  --dtls                   DTLS 1.2 over UDP instead of TLS over TCP (HelloVerifyRequest
+                           cookies, retransmission, one record per datagram); the
+                           summary line adds cid=HEX|- (the peer's connection ID)
+                           and srtp=PROFILE|-
+  --mtu N                  DTLS: largest datagram we send (200..65535, default 1400)
+  --cid HEX                DTLS: our connection ID (RFC 9146), enables the extension
+  --cid-len N              DTLS: a random connection ID of N bytes instead (0: use
+                           the peer's CID without asking for one)
+  --srtp LIST              DTLS-SRTP profiles (RFC 5764), preferred first:
+                           SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AES128_CM_HMAC_SHA1_32,
+                           SRTP_NULL_HMAC_SHA1_80, SRTP_NULL_HMAC_SHA1_32 (the
+                           SRTP_ prefix may be left out)
   -v, --verbose            also print 'embertls: detail: ...' lines (HelloRetryRequest,
                            client authentication, SNI, peer chain length)
   -h, --help               this help
@@ -181,6 +194,7 @@ Client options:
                            with a lower --max-version does
   --min-dh-bits N          smallest DHE prime accepted from the server (default 2048)
   --max-fragment-length N  TLS 1.2: ask for max_fragment_length 512, 1024, 2048 or 4096
+  --srtp-mki HEX           DTLS-SRTP: the MKI to offer with --srtp
   Without --ca the system trust store is used (SSL_CERT_FILE, or
   /etc/ssl/certs/ca-certificates.crt); --verify defaults to required.
 
@@ -192,7 +206,9 @@ Usage: embertls server --cert PEM --key PEM [--accept ADDR] [options]
                        --pkcs11-key LABEL [--pkcs11-pin PIN] [options]
 
 Listens on ADDR (default 127.0.0.1:4433; port 0 picks a free port) and serves
-connections one at a time. Prints 'embertls: listening on ADDR' to standard
+connections one at a time. With --dtls it binds a UDP port instead: the first
+ClientHello names the client, and datagrams from other addresses are ignored
+until that connection ends. Prints 'embertls: listening on ADDR' to standard
 error when ready, and a summary line after each handshake.
 
 Server options:
@@ -206,6 +222,8 @@ Server options:
   --session-cache          TLS 1.2: keep a session-ID cache for resumption
   --dh-params PEM          TLS 1.2: DH parameters (openssl dhparam) for DHE when the
                            client names no RFC 7919 group (default ffdhe2048)
+  --no-cookies             DTLS: answer ClientHellos directly, without the
+                           HelloVerifyRequest cookie exchange
   --ca PEM --verify MODE   client authentication: with --ca, --verify defaults to
                            required; 'optional' asks for a certificate but lets the
                            handshake go on without (or with a bad) one

@@ -2,7 +2,7 @@
 //! between the connection and standard input/output.
 
 use std::io::{self, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
@@ -12,8 +12,8 @@ use embertls_pkcs11::Pkcs11Worker;
 
 use super::args::ServerOptions;
 use super::session::{
-    details, recv_until, spawn_local_reader, spawn_socket_reader, summary, Happening, Input,
-    Message, Session,
+    details, spawn_local_reader, spawn_socket_reader, spawn_udp_reader, summary, Happening, Input,
+    Message, Session, SharedPeer,
 };
 use super::{config, CliError};
 
@@ -34,11 +34,17 @@ pub struct ServerParams<'a> {
     /// Serves pending operations (signatures with a key in a PKCS#11
     /// token) off the connection's thread; `None` performs them inline.
     pub worker: Option<Arc<Pkcs11Worker>>,
+    /// DTLS: the handshake timeout starts with the client's first
+    /// datagram, not when the loop starts.
+    pub wait_for_client: bool,
 }
 
 /// Runs `embertls server`.
 pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
     let config = Arc::new(config::server_config(opts)?);
+    if opts.tls.dtls.enabled {
+        return run_dtls(opts, &config);
+    }
     let listener = TcpListener::bind(&opts.accept)
         .map_err(|e| CliError::new(format!("cannot listen on {}: {e}", opts.accept)))?;
     let addr = listener
@@ -92,6 +98,7 @@ pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
                 out: &mut out,
                 log: &mut log,
                 worker: worker.clone(),
+                wait_for_client: false,
             },
         );
         drop(out);
@@ -106,6 +113,90 @@ pub fn run(opts: &ServerOptions) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// `embertls server --dtls`: one UDP socket, one client at a time. The
+/// first ClientHello names the client; other addresses are ignored until
+/// its connection ends.
+fn run_dtls(opts: &ServerOptions, config: &Arc<ServerConfig>) -> Result<(), CliError> {
+    let sock = UdpSocket::bind(&opts.accept)
+        .map_err(|e| CliError::new(format!("cannot bind UDP {}: {e}", opts.accept)))?;
+    let addr = sock
+        .local_addr()
+        .map_err(|e| CliError::new(format!("UDP socket: {e}")))?;
+    let clone = |sock: &UdpSocket| {
+        sock.try_clone()
+            .map_err(|e| CliError::new(format!("UDP socket: {e}")))
+    };
+    let (tx, rx) = channel();
+    let peer: SharedPeer = Default::default();
+    spawn_udp_reader(clone(&sock)?, peer.clone(), true, NET, tx.clone());
+    // The same line as over TCP: scripts wait for it.
+    eprintln!("embertls: listening on {addr}");
+    if opts.tls.verbose {
+        eprintln!("embertls: detail: DTLS over UDP, one client at a time");
+    }
+    if !opts.echo {
+        spawn_local_reader(io::stdin(), tx.clone());
+    }
+    let mut log = |line: String| eprintln!("embertls: {line}");
+    let stdout = io::stdout();
+    let worker = opts
+        .tls
+        .pkcs11
+        .is_used()
+        .then(|| Arc::new(Pkcs11Worker::new(1).0));
+    loop {
+        let mut conn = Connection::server(config.clone(), embertls::Instant::ZERO)?;
+        if let Some(cid) = &opts.tls.dtls.cid {
+            conn.set_cid(Some(cid))?;
+        }
+        let mut session = Session::new_udp(conn, clone(&sock)?, peer.clone(), StdInstant::now());
+        if let Some(worker) = &worker {
+            session.set_worker(worker.clone(), tx.clone(), NET);
+        }
+        let mut out = stdout.lock();
+        let result = drive(
+            &mut session,
+            &rx,
+            NET,
+            ServerParams {
+                echo: opts.echo,
+                handshake_timeout: opts.tls.handshake_timeout,
+                verbose: opts.tls.verbose,
+                key_update: false,
+                out: &mut out,
+                log: &mut log,
+                worker: worker.clone(),
+                wait_for_client: true,
+            },
+        );
+        drop(out);
+        let client = *peer.lock().unwrap();
+        // Forget the client: the next ClientHello, from anyone, starts the
+        // next connection.
+        session.shutdown();
+        if opts.tls.verbose {
+            if let Some(client) = client {
+                log(format!("detail: connection from {client} ended"));
+            }
+        }
+        if session.client_reconnect {
+            log("detail: the client started a new handshake; starting a new connection".into());
+            if result.is_ok() {
+                continue;
+            }
+        }
+        if opts.once {
+            return result;
+        }
+        if let Err(e) = result {
+            log(format!("error: {e}"));
+        }
+    }
+}
+
+/// Tag of the DTLS server's socket messages.
+const NET: u64 = 1;
 
 /// Serves one accepted connection until it closes.
 pub fn serve(
@@ -159,8 +250,9 @@ fn drive_inner(
         out,
         log,
         worker: _,
+        wait_for_client,
     } = params;
-    let started = StdInstant::now();
+    let mut started = (!wait_for_client).then(StdInstant::now);
     let mut close_deadline: Option<StdInstant> = None;
     let mut pending_local: Vec<u8> = Vec::new();
     loop {
@@ -168,18 +260,24 @@ fn drive_inner(
             session.close()?;
             return Ok(());
         }
+        if session.client_reconnect {
+            return Ok(());
+        }
         if session.handshake_done && !pending_local.is_empty() {
             let data = std::mem::take(&mut pending_local);
             session.send(&data)?;
         }
         let deadline = if !session.handshake_done {
-            started + handshake_timeout
+            match started {
+                Some(started) => started + handshake_timeout,
+                None => StdInstant::now() + Duration::from_secs(3600),
+            }
         } else if let Some(d) = close_deadline {
             d
         } else {
             StdInstant::now() + Duration::from_secs(3600)
         };
-        match recv_until(rx, tag, deadline)? {
+        match session.recv_until(rx, tag, deadline)? {
             None => {
                 if !session.handshake_done {
                     return Err(CliError::new(format!(
@@ -193,6 +291,7 @@ fn drive_inner(
                 }
             }
             Some(input @ (Input::Net(_) | Input::Completed(..))) => {
+                started.get_or_insert_with(StdInstant::now);
                 let mut events = match input {
                     Input::Completed(id, result) => session.complete(id, result)?,
                     Input::Net(data) => session.feed(&data)?,

@@ -5,6 +5,12 @@
 //! bytes). The connection loop waits on that channel with a deadline,
 //! feeds the engine and writes what it asks to send. No polling.
 //!
+//! DTLS runs the same loops over a `UdpSocket`: a reader thread turns each
+//! datagram from the peer into one [`Input::Net`] message (a server learns
+//! the peer from the first ClientHello and then ignores other addresses),
+//! each `Output::Transmit` is sent as one datagram, and
+//! [`Session::recv_until`] wakes for the engine's retransmission timer.
+//!
 //! Pending operations (signatures with a key in a PKCS#11 token) go to a
 //! [`Pkcs11Worker`] when the session has one: the worker thread sends the
 //! result back on the same channel as [`Input::Completed`], and the loop
@@ -12,9 +18,9 @@
 //! inline.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant as StdInstant};
 
@@ -91,6 +97,69 @@ pub fn spawn_socket_reader(mut sock: TcpStream, tag: u64, tx: Sender<Message>) {
     });
 }
 
+/// The one address a UDP session talks to; `None` until a server has
+/// seen the first ClientHello.
+pub type SharedPeer = Arc<Mutex<Option<SocketAddr>>>;
+
+/// Whether `datagram` starts with an epoch-0 handshake record (a
+/// ClientHello), the only datagram that may start a server session.
+fn starts_handshake(datagram: &[u8]) -> bool {
+    datagram.len() > 13 && datagram[0] == 22 && datagram[3..5] == [0, 0]
+}
+
+/// Copies the datagrams from `peer` onto the channel as `tag` messages.
+/// With `learn`, an unset peer is taken from the first datagram that
+/// starts a handshake. A refused port (ICMP on a connected client socket)
+/// ends the reader with `NetClosed`.
+pub fn spawn_udp_reader(
+    sock: UdpSocket,
+    peer: SharedPeer,
+    learn: bool,
+    tag: u64,
+    tx: Sender<Message>,
+) {
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            let (n, from) = match sock.recv_from(&mut buf) {
+                Ok(got) => got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                    let detail = format!("{e}: nothing listens on the UDP port");
+                    let _ = tx.send((tag, Input::NetClosed(Some(detail))));
+                    return;
+                }
+                Err(e) => {
+                    let _ = tx.send((tag, Input::NetClosed(Some(e.to_string()))));
+                    return;
+                }
+            };
+            let datagram = &buf[..n];
+            {
+                let mut peer = peer.lock().unwrap();
+                match *peer {
+                    Some(p) if p == from => {}
+                    None if learn && starts_handshake(datagram) => *peer = Some(from),
+                    _ => continue,
+                }
+            }
+            if tx.send((tag, Input::Net(datagram.to_vec()))).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// The address as transport id for DTLS cookies: IP octets, then the port.
+pub fn transport_id(addr: SocketAddr) -> Vec<u8> {
+    let mut id = match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.octets().to_vec(),
+        std::net::IpAddr::V6(ip) => ip.octets().to_vec(),
+    };
+    id.extend_from_slice(&addr.port().to_be_bytes());
+    id
+}
+
 /// What the engine reported, for the loops to act on.
 #[derive(Debug)]
 pub enum Happening {
@@ -125,7 +194,25 @@ pub fn summary(conn: &Connection) -> String {
         .verify_result()
         .map(|v| v.to_string())
         .unwrap_or_else(|| "-".into());
-    format!("version={version} suite={suite} group={group} alpn={alpn} verify={verify}")
+    let mut line =
+        format!("version={version} suite={suite} group={group} alpn={alpn} verify={verify}");
+    if conn.protocol_version() == Some(embertls::msgs::enums::ProtocolVersion::DTLSv1_2) {
+        let cid = conn.peer_cid().map(hex).unwrap_or_else(|| "-".into());
+        let srtp = conn
+            .srtp_profile()
+            .map(|p| {
+                p.name()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("0x{:04x}", p.0))
+            })
+            .unwrap_or_else(|| "-".into());
+        line.push_str(&format!(" cid={cid} srtp={srtp}"));
+    }
+    line
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Extra facts for --verbose: `hrr=yes client-auth=no sni=localhost peer-certs=2`.
@@ -153,10 +240,21 @@ fn printable(bytes: &[u8]) -> String {
     out
 }
 
+/// The socket of a session.
+enum Link {
+    Tcp(TcpStream),
+    Udp {
+        sock: UdpSocket,
+        peer: SharedPeer,
+        /// Server: the client's transport id was given to the engine.
+        id_set: bool,
+    },
+}
+
 /// A connection and its socket.
 pub struct Session {
     pub conn: Connection,
-    sock: TcpStream,
+    link: Link,
     origin: StdInstant,
     pub handshake_done: bool,
     /// The peer's close_notify arrived.
@@ -169,6 +267,9 @@ pub struct Session {
     pub write_failed: bool,
     /// The newest session ticket the server sent.
     pub ticket: Option<embertls::session::Session>,
+    /// DTLS server: the client started a new handshake from the same
+    /// address (RFC 6347 4.2.8); this connection is over.
+    pub client_reconnect: bool,
     /// Where pending operations go, if not performed inline.
     offload: Option<Offload>,
 }
@@ -186,9 +287,26 @@ impl Session {
     pub fn new(conn: Connection, sock: TcpStream, origin: StdInstant) -> Self {
         let _ = sock.set_nodelay(true);
         let _ = sock.set_write_timeout(Some(Duration::from_secs(10)));
+        Self::with_link(conn, Link::Tcp(sock), origin)
+    }
+
+    /// A DTLS session on `sock` with the peer in `peer` (for a server,
+    /// set by [`spawn_udp_reader`] when the first ClientHello arrives).
+    pub fn new_udp(
+        conn: Connection,
+        sock: UdpSocket,
+        peer: SharedPeer,
+        origin: StdInstant,
+    ) -> Self {
+        let _ = sock.set_write_timeout(Some(Duration::from_secs(10)));
+        let id_set = conn.side() == embertls::Side::Client;
+        Self::with_link(conn, Link::Udp { sock, peer, id_set }, origin)
+    }
+
+    fn with_link(conn: Connection, link: Link, origin: StdInstant) -> Self {
         Self {
             conn,
-            sock,
+            link,
             origin,
             handshake_done: false,
             peer_closed: false,
@@ -196,6 +314,7 @@ impl Session {
             received: 0,
             write_failed: false,
             ticket: None,
+            client_reconnect: false,
             offload: None,
         }
     }
@@ -219,7 +338,14 @@ impl Session {
         while let Some(output) = self.conn.poll_output() {
             match output {
                 Output::Transmit(bytes) => {
-                    if let Err(e) = self.sock.write_all(&bytes) {
+                    let sent = match &mut self.link {
+                        Link::Tcp(sock) => sock.write_all(&bytes),
+                        Link::Udp { sock, peer, .. } => match *peer.lock().unwrap() {
+                            Some(to) => sock.send_to(&bytes, to).map(drop),
+                            None => Ok(()),
+                        },
+                    };
+                    if let Err(e) = sent {
                         self.write_failed = true;
                         return Err(CliError::new(format!("write to peer failed: {e}")));
                     }
@@ -250,6 +376,7 @@ impl Session {
                     out.push(Happening::PeerClosed);
                 }
                 Output::Event(Event::NewSession(ticket)) => self.ticket = Some(ticket),
+                Output::Event(Event::ClientReconnect) => self.client_reconnect = true,
                 Output::Event(_) => {}
             }
         }
@@ -259,6 +386,15 @@ impl Session {
     /// Feeds bytes from the peer. On an engine error the alert it queued is
     /// sent before the error is returned.
     pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
+        if let Link::Udp { peer, id_set, .. } = &mut self.link {
+            if !*id_set {
+                // The server's first datagram: bind cookies to its sender.
+                if let Some(addr) = *peer.lock().unwrap() {
+                    self.conn.set_client_transport_id(&transport_id(addr))?;
+                    *id_set = true;
+                }
+            }
+        }
         let now = self.now();
         match self.conn.handle_input(data, now) {
             Ok(()) => self.drain(),
@@ -286,13 +422,58 @@ impl Session {
     }
 
     /// Sends application data (queued by the engine during the handshake).
+    /// Over DTLS in pieces of at most one record, one datagram each.
     pub fn send(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
         let mut rest = data;
         while !rest.is_empty() {
-            let n = self.conn.send(rest)?;
+            let chunk = match self.link {
+                Link::Tcp(_) => rest.len(),
+                Link::Udp { .. } => rest.len().min(self.conn.max_out_record_payload().max(1)),
+            };
+            let n = self.conn.send(&rest[..chunk])?;
             rest = &rest[n..];
+            if matches!(self.link, Link::Udp { .. }) {
+                let _ = self.drain()?;
+            }
         }
         self.drain()
+    }
+
+    /// Like the free [`recv_until`], and meanwhile serves the engine's
+    /// retransmission timer (DTLS): resends a flight when it expires, fails
+    /// when the engine gives up.
+    pub fn recv_until(
+        &mut self,
+        rx: &Receiver<Message>,
+        tag: u64,
+        deadline: StdInstant,
+    ) -> Result<Option<Input>, CliError> {
+        loop {
+            let timer = self
+                .conn
+                .poll_timeout()
+                .map(|t| self.origin + Duration::from_micros(t.as_micros()));
+            let until = timer.map_or(deadline, |t| t.min(deadline));
+            if let Some(input) = recv_until(rx, tag, until)? {
+                return Ok(Some(input));
+            }
+            match timer {
+                Some(t) if t <= StdInstant::now() => {
+                    let now = self.now();
+                    if let Err(e) = self.conn.handle_timeout(now) {
+                        let _ = self.drain();
+                        return Err(CliError::new(format!(
+                            "{e} (no answer to our retransmissions, in state {})",
+                            self.conn.handshake_state()
+                        )));
+                    }
+                    // Retransmissions only send; they report nothing.
+                    let _ = self.drain()?;
+                }
+                _ if StdInstant::now() >= deadline => return Ok(None),
+                _ => {}
+            }
+        }
     }
 
     /// Starts a TLS 1.2 renegotiation.
@@ -318,8 +499,14 @@ impl Session {
     }
 
     /// Closes the socket both ways; the reader thread then ends.
+    /// (UDP: nothing to close; a server forgets the peer.)
     pub fn shutdown(&self) {
-        let _ = self.sock.shutdown(Shutdown::Both);
+        match &self.link {
+            Link::Tcp(sock) => {
+                let _ = sock.shutdown(Shutdown::Both);
+            }
+            Link::Udp { peer, .. } => *peer.lock().unwrap() = None,
+        }
     }
 
     /// After a failed write: the peer may have said why (a fatal alert)

@@ -35,14 +35,20 @@ pub trait CookieGenerator: Send + Sync {
 
 const LABEL: &[u8] = b"embertls dtls cookie v1";
 const MAC_LEN: usize = 32;
-const COOKIE_LEN: usize = 1 + MAC_LEN;
+/// Bytes of the MAC a cookie carries: cookies are 32 bytes in all, the
+/// DTLS 1.0 limit that some DTLS 1.2 implementations still enforce
+/// (GnuTLS refuses a longer HelloVerifyRequest cookie with decode_error).
+const TAG_LEN: usize = 31;
+/// The whole cookie: window byte and tag.
+const COOKIE_LEN: usize = 1 + TAG_LEN;
 
 /// HMAC-SHA256 cookies (through the provider's `Hmac`) with a secret that
 /// changes every `rotation`.
 ///
 /// Time is cut into windows `w = now / rotation`. A cookie is the low byte
-/// of `w` followed by `HMAC-SHA256(master, label || w || client_id ||
-/// hello_fields)` (both variable fields length-prefixed), where `master` is
+/// of `w` followed by the first 31 bytes of `HMAC-SHA256(master, label ||
+/// w || client_id || hello_fields)` (32 bytes in all, the DTLS 1.0 cookie
+/// limit that GnuTLS applies to DTLS 1.2 as well; both variable fields length-prefixed), where `master` is
 /// 32 bytes from the provider's `SecureRandom`: keying the MAC with the
 /// window is the same as a secret derived per window, and needs no state
 /// that changes. A cookie made in window `w` is accepted in `w` and `w + 1`
@@ -102,7 +108,7 @@ impl CookieGenerator for HmacCookies {
         let window = self.window(now);
         let mut cookie = Vec::with_capacity(COOKIE_LEN);
         cookie.push(window as u8);
-        cookie.extend_from_slice(&self.mac(window, client_id, hello_fields));
+        cookie.extend_from_slice(&self.mac(window, client_id, hello_fields)[..TAG_LEN]);
         cookie
     }
 
@@ -120,7 +126,7 @@ impl CookieGenerator for HmacCookies {
             return false;
         };
         let expected = self.mac(window, client_id, hello_fields);
-        bool::from(expected.as_slice().ct_eq(&cookie[1..]))
+        bool::from(expected[..TAG_LEN].ct_eq(&cookie[1..]))
     }
 }
 
@@ -180,7 +186,11 @@ mod tests {
         let mut bad = c.clone();
         bad[10] ^= 1;
         assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &bad, secs(5)));
-        assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &c[..32], secs(5)));
+        assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &c[..31], secs(5)));
+        assert_eq!(
+            COOKIE_LEN, 32,
+            "the DTLS 1.0 cookie limit, which GnuTLS enforces"
+        );
         assert!(!cookies.verify(b"10.0.0.1:5684", b"hello", &[], secs(5)));
         // Length prefixes keep the split between id and fields unambiguous.
         assert!(!cookies.verify(b"10.0.0.1:5684h", b"ello", &c, secs(5)));
