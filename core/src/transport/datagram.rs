@@ -532,7 +532,7 @@ pub mod testing {
     use crate::config::DtlsOptions;
     use crate::error::Error;
 
-    /// A receiving [`DatagramHandshake`].
+    /// A receiving `DatagramHandshake` (the engine's DTLS reassembly).
     pub struct DtlsReassembly(DatagramHandshake);
 
     impl DtlsReassembly {
