@@ -11,7 +11,8 @@
 //! bulk-aes256gcm, bulk-chacha20poly1305; TLS 1.2: tls12-full-p256,
 //! tls12-full-rsa2048, tls12-resumed-ticket, tls12-resumed-session-id,
 //! tls12-bulk-aes128gcm, tls12-bulk-chacha20poly1305,
-//! tls12-bulk-aes128cbcsha256.
+//! tls12-bulk-aes128cbcsha256; DTLS 1.2: dtls12-full-p256,
+//! dtls12-bulk-aes128gcm, dtls12-bulk-chacha20poly1305.
 
 use embertls_bench::{all_contenders, Resumption12, ServerKey, Suite, Suite12, RECORD};
 
@@ -37,9 +38,15 @@ fn main() -> Result<(), String> {
         "tls12-bulk-aes128cbcsha256" => Some(Suite12::Aes128CbcSha256),
         _ => None,
     };
-    let bulk = match (suite, suite12) {
-        (Some(suite), _) => Some(contender.bulk(suite)?),
-        (_, Some(suite)) => Some(contender.tls12_bulk(suite).map_err(|e| e.to_string())?),
+    let dtls = match operation.as_str() {
+        "dtls12-bulk-aes128gcm" => Some(Suite12::Aes128Gcm),
+        "dtls12-bulk-chacha20poly1305" => Some(Suite12::ChaCha20Poly1305),
+        _ => None,
+    };
+    let bulk = match (suite, suite12, dtls) {
+        (Some(suite), _, _) => Some(contender.bulk(suite)?),
+        (_, Some(suite), _) => Some(tls12(contender.tls12_bulk(suite))?),
+        (_, _, Some(suite)) => Some(tls12(contender.dtls12_bulk(suite))?),
         _ => None,
     };
     if let Some(mut bulk) = bulk {
@@ -57,6 +64,7 @@ fn main() -> Result<(), String> {
         "tls12-full-rsa2048" => tls12(contender.tls12_full(ServerKey::Rsa2048))?,
         "tls12-resumed-ticket" => tls12(contender.tls12_resumed(Resumption12::Ticket))?,
         "tls12-resumed-session-id" => tls12(contender.tls12_resumed(Resumption12::SessionId))?,
+        "dtls12-full-p256" => tls12(contender.dtls12_full())?,
         other => return Err(format!("unknown operation {other}")),
     };
     for _ in 0..count {

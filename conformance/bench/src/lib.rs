@@ -1,7 +1,8 @@
 //! The pieces of the benchmark program (`cargo xtask bench`): the
 //! contenders (embertls on each backend, rustls with aws-lc-rs, OpenSSL),
 //! each able to run a handshake, a resumed handshake and a bulk transfer in
-//! memory with client and server in one thread, plus the raw primitives of
+//! memory with client and server in one thread (over TLS 1.3, TLS 1.2 and,
+//! where the contender has it, DTLS 1.2), plus the raw primitives of
 //! each backend and a heap counter.
 //!
 //! Nothing here measures time; `main.rs` does. The smoke test
@@ -135,6 +136,27 @@ impl Suite12 {
         }
     }
 }
+
+impl Suite12 {
+    /// The suites of the DTLS 1.2 bulk rows.
+    pub const DTLS: [Suite12; 2] = [Suite12::Aes128Gcm, Suite12::ChaCha20Poly1305];
+}
+
+/// The suite of the DTLS 1.2 handshake row (P-256 certificate).
+pub const DTLS_HANDSHAKE_SUITE: Suite12 = Suite12::Aes128Gcm;
+
+/// MTU (largest datagram) of the DTLS handshake row: embertls's default,
+/// so the server's flight goes out in several datagrams.
+pub const DTLS_HANDSHAKE_MTU: usize = 1400;
+
+/// MTU of the DTLS bulk rows: room for a full 16 KiB record and its header,
+/// explicit nonce and tag, so each write is one full-size record in one
+/// datagram.
+pub const DTLS_BULK_MTU: usize = RECORD + 64;
+
+/// The client's transport address as the DTLS servers see it (IPv4
+/// address and port), bound into HelloVerifyRequest cookies.
+pub const DTLS_CLIENT_ADDRESS: [u8; 6] = [127, 0, 0, 1, 0xc3, 0x50];
 
 /// The suite of the TLS 1.2 handshake rows for a certificate: ECDHE with
 /// the certificate's signature, AES-128-GCM.
@@ -273,6 +295,20 @@ pub trait Contender {
     /// A TLS 1.2 connected pair negotiating `suite`.
     fn tls12_bulk(&self, _suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
         Err(Missing::Unsupported("no TLS 1.2".into()))
+    }
+
+    /// Full DTLS 1.2 handshakes with the P-256 certificate: ECDHE-ECDSA,
+    /// X25519, AES-128-GCM, extended master secret, the server's
+    /// HelloVerifyRequest cookie exchange included, MTU
+    /// [`DTLS_HANDSHAKE_MTU`]; no tickets and no session cache.
+    fn dtls12_full(&self) -> Result<Box<dyn Handshaker>, Missing> {
+        Err(Missing::Unsupported("no DTLS".into()))
+    }
+
+    /// A DTLS 1.2 connected pair negotiating `suite` with MTU
+    /// [`DTLS_BULK_MTU`]: each 16 KiB write is one record in one datagram.
+    fn dtls12_bulk(&self, _suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        Err(Missing::Unsupported("no DTLS".into()))
     }
 
     /// The backend's raw AEAD, as the TLS stack calls it (`None`: not

@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use embertls_bench::contenders::REFERENCE;
+use embertls_bench::contenders::{DTLS_REFERENCE, REFERENCE};
 use embertls_bench::heap::{self, CHooks, CountingAlloc};
 use embertls_bench::{
     all_contenders, Bulk, Connected, Contender, Handshaker, Missing, RawAead, RawOp, Resumption12,
-    ServerKey, Suite, Suite12, RECORD, TAG_LEN,
+    ServerKey, Suite, Suite12, DTLS_BULK_MTU, DTLS_HANDSHAKE_MTU, RECORD, TAG_LEN,
 };
 
 #[global_allocator]
@@ -110,6 +110,8 @@ enum Kind {
     Tls12Full(ServerKey),
     Tls12Resumed(Resumption12),
     Tls12Bulk(Suite12),
+    Dtls12Full,
+    Dtls12Bulk(Suite12),
 }
 
 struct Row {
@@ -117,6 +119,26 @@ struct Row {
     label: String,
     unit: Unit,
     kind: Kind,
+}
+
+impl Row {
+    /// The contender this row's ratios compare with: rustls, except on the
+    /// DTLS rows, which rustls cannot do.
+    fn reference(&self) -> &'static str {
+        match self.kind {
+            Kind::Dtls12Full | Kind::Dtls12Bulk(_) => DTLS_REFERENCE,
+            _ => REFERENCE,
+        }
+    }
+}
+
+/// How a ratio names the contender it compares with.
+fn short_name(reference: &str) -> &str {
+    if reference == REFERENCE {
+        "rustls"
+    } else {
+        reference
+    }
 }
 
 fn suite_id(suite: Suite) -> &'static str {
@@ -137,7 +159,7 @@ fn suite12_id(suite: Suite12) -> &'static str {
 
 /// Every row, in table order. TLS 1.3 rows keep their ids without a
 /// version prefix (`handshake-full-p256`); TLS 1.2 rows start with
-/// `tls12-`, so `--filter tls12` selects them all.
+/// `tls12-`, DTLS 1.2 rows with `dtls12-` (`--filter dtls12`).
 fn rows() -> Vec<Row> {
     let mut rows = vec![
         Row {
@@ -199,6 +221,28 @@ fn rows() -> Vec<Row> {
             label: format!("TLS 1.2 bulk {}, 16 KiB writes (MB/s)", suite.label()),
             unit: Unit::MegabytesPerSecond,
             kind: Kind::Tls12Bulk(suite),
+        });
+    }
+    rows.push(Row {
+        id: "dtls12-handshake-full-p256".into(),
+        label: format!(
+            "DTLS 1.2 full handshake, ECDHE-ECDSA P-256 cert, cookie exchange, \
+             MTU {} (handshakes/s)",
+            bytes(DTLS_HANDSHAKE_MTU)
+        ),
+        unit: Unit::PerSecond,
+        kind: Kind::Dtls12Full,
+    });
+    for suite in Suite12::DTLS {
+        rows.push(Row {
+            id: format!("dtls12-bulk-{}", suite12_id(suite)),
+            label: format!(
+                "DTLS 1.2 bulk {}, 16 KiB records, MTU {} (MB/s)",
+                suite.label(),
+                bytes(DTLS_BULK_MTU)
+            ),
+            unit: Unit::MegabytesPerSecond,
+            kind: Kind::Dtls12Bulk(suite),
         });
     }
     for suite in Suite::ALL {
@@ -319,6 +363,8 @@ fn prepare(contender: &dyn Contender, kind: Kind) -> Option<Prepared> {
         Kind::Tls12Full(key) => contender.tls12_full(key).map(Runner::Handshake).into(),
         Kind::Tls12Resumed(how) => contender.tls12_resumed(how).map(Runner::Handshake).into(),
         Kind::Tls12Bulk(suite) => contender.tls12_bulk(suite).map(bulk).into(),
+        Kind::Dtls12Full => contender.dtls12_full().map(Runner::Handshake).into(),
+        Kind::Dtls12Bulk(suite) => contender.dtls12_bulk(suite).map(bulk).into(),
     })
 }
 
@@ -558,10 +604,17 @@ impl Results {
             .and_then(|(_, r)| r.as_ref().ok())
     }
 
-    fn ratio_text(&self, value: f64, reference: Option<f64>, contender: &str) -> String {
+    /// " (1.23x rustls)": `value` over the `reference` contender's.
+    fn ratio_text(
+        &self,
+        value: f64,
+        reference: Option<f64>,
+        contender: &str,
+        reference_name: &str,
+    ) -> String {
         match reference {
-            Some(r) if contender != REFERENCE && r > 0.0 => {
-                format!(" ({:.2}x rustls)", value / r)
+            Some(r) if contender != reference_name && r > 0.0 => {
+                format!(" ({:.2}x {})", value / r, short_name(reference_name))
             }
             _ => String::new(),
         }
@@ -580,12 +633,13 @@ impl Results {
         out.push('\n');
         for row in &self.rows {
             let _ = write!(out, "| {} |", row.label);
-            let reference = self.value(&row.id, REFERENCE);
+            let reference = self.value(&row.id, row.reference());
             for name in &self.contenders {
                 let cell = match self.cells.get(&(row.id.clone(), name.clone())) {
                     Some(Cell::Values(v)) => {
                         let m = median(v);
-                        format!("{}{}", number(m), self.ratio_text(m, reference, name))
+                        let ratio = self.ratio_text(m, reference, name, row.reference());
+                        format!("{}{ratio}", number(m))
                     }
                     Some(Cell::Error(_)) => "error".into(),
                     Some(Cell::Unsupported(_)) => "n/s".into(),
@@ -596,7 +650,7 @@ impl Results {
             out.push('\n');
         }
         // Engine overhead: bulk over raw AEAD of the same backend, for TLS
-        // 1.3 and for the TLS 1.2 AEAD suites.
+        // 1.3, the TLS 1.2 AEAD suites and DTLS 1.2.
         let mut overhead: Vec<(String, String, String)> = Suite::ALL
             .iter()
             .map(|&suite| {
@@ -612,6 +666,14 @@ impl Results {
             Some((
                 format!("TLS 1.2 bulk / raw {}", suite.label()),
                 format!("tls12-bulk-{}", suite12_id(suite)),
+                format!("raw-aead-{}", suite_id(aead)),
+            ))
+        }));
+        overhead.extend(Suite12::DTLS.iter().filter_map(|&suite| {
+            let aead = suite.aead()?;
+            Some((
+                format!("DTLS 1.2 bulk / raw {}", suite.label()),
+                format!("dtls12-bulk-{}", suite12_id(suite)),
                 format!("raw-aead-{}", suite_id(aead)),
             ))
         }));
@@ -654,6 +716,7 @@ impl Results {
                                     (u.rust + u.c) as f64
                                 }),
                                 name,
+                                REFERENCE,
                             );
                             format!("{} + {}{ratio}", bytes(u.rust), bytes(u.c))
                         }
@@ -1008,8 +1071,10 @@ fn report(results: &Results, options: &Options, load_before: &str, elapsed: Dura
     let _ = writeln!(out, "## Results\n");
     let _ = writeln!(
         out,
-        "Ratios are to rustls+aws-lc (above 1 is faster, or for heap rows, larger). \
-         MB = 10^6 bytes of plaintext. \"—\": not measured for that contender.\n"
+        "Ratios are to rustls+aws-lc (above 1 is faster, or for heap rows, larger), \
+         except on the DTLS 1.2 rows: rustls has no DTLS, so those compare with \
+         OpenSSL. MB = 10^6 bytes of plaintext. \"—\": not measured for that \
+         contender.\n"
     );
     out.push_str(&results.table());
     let unsupported = results.unsupported();
@@ -1058,6 +1123,23 @@ sent over a socket. Every contender does the same work:
   ticket on every resumption, OpenSSL keeps the old one), or by session id \
   (the server's in-memory cache of 256 entries, no tickets). An abbreviated \
   TLS 1.2 handshake has no key exchange, unlike TLS 1.3's PSK with X25519.
+- **DTLS 1.2** (rows starting \"DTLS 1.2\"; embertls and OpenSSL only, \
+  rustls has no DTLS, so these rows compare with OpenSSL): the TLS 1.2 \
+  setup (X25519, extended master secret, the P-256 certificate and its \
+  verification, no tickets, no session cache) over datagrams. Each \
+  datagram a side sends is handed to the other whole (embertls: one \
+  `handle_input` per `Output::Transmit`; OpenSSL: an `SslStream` over a \
+  Rust datagram queue whose reads return exactly one datagram, as a UDP \
+  socket does). The handshake row uses \
+  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with a 1,400-byte MTU and \
+  includes the cookie exchange: the server answers the first ClientHello \
+  with a HelloVerifyRequest (embertls: its default HMAC-SHA256 cookies \
+  over the client's address and ClientHello; OpenSSL: \
+  `SSL_OP_COOKIE_EXCHANGE` with a cookie callback pair computing \
+  HMAC-SHA256 over the client's address), so a handshake takes six \
+  flights, one round trip more than over TLS. The bulk rows raise the MTU \
+  to 16,448 bytes so that each 16 KiB write is one full-size record in \
+  one datagram (checked at setup); otherwise as **Bulk** below.
 - **Bulk**: an established connection; the client writes 16 KiB of \
   application data (one record), the server decrypts it and hands it over \
   (embertls: `Event::Data`; rustls: `reader().read`; OpenSSL: `SSL_read` \

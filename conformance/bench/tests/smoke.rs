@@ -191,3 +191,72 @@ fn tls12_bulk_data_arrives_intact() {
     // embertls on RustCrypto and on OpenSSL, and OpenSSL itself.
     assert!(cbc >= 3, "the CBC row has {cbc} contenders");
 }
+
+/// Only rustls may lack DTLS, and only as "not supported".
+fn dtls_missing_allowed(name: &str, what: &str, missing: Missing) {
+    match missing {
+        Missing::Unsupported(why) => assert!(
+            name == embertls_bench::contenders::REFERENCE,
+            "{name} {what}: unsupported ({why}); only rustls may be"
+        ),
+        Missing::Error(e) => panic!("{name} {what}: {e}"),
+    }
+}
+
+#[test]
+fn dtls12_full_handshakes() {
+    let mut measured = 0;
+    for contender in all_contenders() {
+        let name = contender.name();
+        // Setup runs one handshake and checks it had a HelloVerifyRequest.
+        let mut handshaker = match contender.dtls12_full() {
+            Ok(h) => h,
+            Err(missing) => {
+                dtls_missing_allowed(name, "DTLS handshake", missing);
+                continue;
+            }
+        };
+        measured += 1;
+        for _ in 0..2 {
+            handshaker
+                .connect()
+                .unwrap_or_else(|e| panic!("{name} DTLS 1.2: {e}"));
+        }
+    }
+    // Three embertls backends and OpenSSL.
+    assert!(
+        measured >= 4,
+        "the DTLS handshake row has {measured} contenders"
+    );
+}
+
+#[test]
+fn dtls12_bulk_data_arrives_intact() {
+    let mut measured = 0;
+    for contender in all_contenders() {
+        let name = contender.name().to_string();
+        for suite in Suite12::DTLS {
+            let mut bulk = match contender.dtls12_bulk(suite) {
+                Ok(bulk) => bulk,
+                Err(missing) => {
+                    dtls_missing_allowed(&name, &format!("DTLS {suite:?}"), missing);
+                    continue;
+                }
+            };
+            measured += 1;
+            for seed in 0..3 {
+                let sent = pattern(seed);
+                let mut received = Vec::new();
+                bulk.transfer(&sent, &mut |d| received.extend_from_slice(d))
+                    .unwrap_or_else(|e| panic!("{name} DTLS 1.2 {suite:?}: {e}"));
+                assert!(
+                    received == sent,
+                    "{name} DTLS 1.2 {suite:?}: {} bytes arrived, not the {} sent",
+                    received.len(),
+                    sent.len()
+                );
+            }
+        }
+    }
+    assert!(measured >= 8, "the DTLS bulk rows have {measured} cells");
+}

@@ -1,14 +1,16 @@
 //! embertls on one backend: its `Connection`s driven back to back with the
 //! sans-IO calls, and the backend's primitives through the provider traits.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use embertls::config::{CertifiedKey, SingleCertAndKey, VersionRange};
+use embertls::config::{CertifiedKey, SingleCertAndKey, Transport, VersionRange};
 use embertls::conn::{Event, Output};
 use embertls::crypto::{AeadAlgorithm, CryptoProvider, SigningKey, TicketSealer};
 use embertls::msgs::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use embertls::session::{LruSessionCache, Session};
 use embertls::suites;
+use embertls::transport::CookieGenerator;
 use embertls::verify::{certificates_from_pem, RootStore};
 use embertls::{ClientConfig, Connection, Instant, ServerConfig};
 use rustls_pki_types::pem::PemObject;
@@ -17,7 +19,8 @@ use rustls_pki_types::PrivateKeyDer;
 use super::Backend;
 use crate::{
     boxed, tls12_handshake_suite, Bulk, Connected, Contender, Handshaker, Missing, RawAead, RawOp,
-    Resumption12, ServerKey, Suite, Suite12, RECORD, SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
+    Resumption12, ServerKey, Suite, Suite12, DTLS_BULK_MTU, DTLS_CLIENT_ADDRESS,
+    DTLS_HANDSHAKE_MTU, DTLS_HANDSHAKE_SUITE, RECORD, SERVER_NAME, SIGNED_MESSAGE, TAG_LEN,
 };
 
 /// embertls with one backend.
@@ -77,6 +80,18 @@ impl Embertls {
         suite: CipherSuite,
         resumption: ServerResumption,
     ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
+        let (client, server) = self.build_configs(key, versions, suite, resumption)?;
+        Ok((Arc::new(client), Arc::new(server)))
+    }
+
+    /// [`Self::configs_for`] before they are shared, for changes.
+    fn build_configs(
+        &self,
+        key: ServerKey,
+        versions: VersionRange,
+        suite: CipherSuite,
+        resumption: ServerResumption,
+    ) -> Result<(ClientConfig, ServerConfig), String> {
         let (cert_file, _, ca_file) = key.files();
         let read = |path: &std::path::Path| {
             std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
@@ -114,7 +129,33 @@ impl Embertls {
                 )));
             }
         }
-        Ok((Arc::new(client), Arc::new(server)))
+        Ok((client, server))
+    }
+
+    /// DTLS 1.2 configurations: those of TLS 1.2 (`suite`, X25519, the
+    /// P-256 certificate, no resumption) over datagrams of at most `mtu`
+    /// bytes, the server's default cookies counted by the returned counter.
+    fn dtls_configs(&self, suite: CipherSuite, mtu: usize) -> Result<DtlsConfigs, String> {
+        let (mut client, mut server) = self.build_configs(
+            ServerKey::P256,
+            VersionRange::TLS12_ONLY,
+            suite,
+            ServerResumption::None,
+        )?;
+        for common in [&mut client.common, &mut server.common] {
+            common.transport = Transport::Datagram;
+            common.dtls.mtu = mtu;
+        }
+        let inner = server
+            .dtls_cookies
+            .take()
+            .ok_or("the server has no DTLS cookie generator")?;
+        let cookies = Arc::new(CountedCookies {
+            inner,
+            generated: AtomicU64::new(0),
+        });
+        server.dtls_cookies = Some(cookies.clone());
+        Ok((Arc::new(client), Arc::new(server), cookies))
     }
 
     /// `suite` from its IANA name, if this backend implements its record
@@ -140,6 +181,9 @@ impl Embertls {
         Ok(info.suite)
     }
 }
+
+/// DTLS client and server configurations, and the server's cookie counter.
+type DtlsConfigs = (Arc<ClientConfig>, Arc<ServerConfig>, Arc<CountedCookies>);
 
 /// What a server offers for resumption.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -171,6 +215,50 @@ fn aead_algorithm(suite: Suite) -> AeadAlgorithm {
 }
 
 const NOW: Instant = Instant::ZERO;
+
+/// The server's default cookie generator, counting the cookies it makes
+/// (one per HelloVerifyRequest), so setup can check the exchange happened.
+struct CountedCookies {
+    inner: Arc<dyn CookieGenerator>,
+    generated: AtomicU64,
+}
+
+impl CookieGenerator for CountedCookies {
+    fn generate(&self, client_id: &[u8], hello_fields: &[u8], now: Instant) -> Vec<u8> {
+        self.generated.fetch_add(1, Ordering::Relaxed);
+        self.inner.generate(client_id, hello_fields, now)
+    }
+
+    fn verify(&self, client_id: &[u8], hello_fields: &[u8], cookie: &[u8], now: Instant) -> bool {
+        self.inner.verify(client_id, hello_fields, cookie, now)
+    }
+}
+
+/// A fresh server connection; over DTLS it learns the client's address
+/// first, as a server on a socket would.
+fn new_server(config: &Arc<ServerConfig>) -> Result<Connection, String> {
+    let mut server = Connection::server(config.clone(), NOW).map_err(|e| e.to_string())?;
+    if config.common.transport == Transport::Datagram {
+        server
+            .set_client_transport_id(&DTLS_CLIENT_ADDRESS)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(server)
+}
+
+/// Checks a pair speaks DTLS 1.2.
+fn check_dtls(client: &Connection, server: &Connection) -> Result<(), String> {
+    for conn in [client, server] {
+        if conn.protocol_version() != Some(ProtocolVersion::DTLSv1_2) {
+            return Err(format!(
+                "{:?} negotiated {:?}",
+                conn.side(),
+                conn.protocol_version()
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// What the driver saw besides bytes.
 #[derive(Default)]
@@ -246,7 +334,7 @@ impl Handshaker for Full {
     fn connect(&mut self) -> Result<Connected, String> {
         let mut client = Connection::client(self.client.clone(), Some(SERVER_NAME), NOW)
             .map_err(|e| e.to_string())?;
-        let mut server = Connection::server(self.server.clone(), NOW).map_err(|e| e.to_string())?;
+        let mut server = new_server(&self.server)?;
         drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
         Ok(Connected {
             client: boxed(client),
@@ -308,7 +396,7 @@ impl Pair {
     ) -> Result<Self, String> {
         let mut client =
             Connection::client(client, Some(SERVER_NAME), NOW).map_err(|e| e.to_string())?;
-        let mut server = Connection::server(server, NOW).map_err(|e| e.to_string())?;
+        let mut server = new_server(&server)?;
         drive(&mut client, &mut server, &mut Seen::default(), &mut no_data)?;
         if client.cipher_suite() != Some(suite) {
             return Err(format!("negotiated {:?}", client.cipher_suite()));
@@ -397,6 +485,41 @@ impl Contender for Embertls {
             ServerResumption::None,
         )?;
         Ok(Box::new(Pair::connect(client, server, suite)?))
+    }
+
+    fn dtls12_full(&self) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = self.tls12_suite(DTLS_HANDSHAKE_SUITE.iana_name())?;
+        let (client, server, cookies) = self.dtls_configs(suite, DTLS_HANDSHAKE_MTU)?;
+        let mut full = Full { client, server };
+        let connected = full.connect()?;
+        let (Some(client), Some(server)) = (
+            connected.client.downcast_ref::<Connection>(),
+            connected.server.downcast_ref::<Connection>(),
+        ) else {
+            return Err("not embertls connections".into());
+        };
+        check_dtls(client, server)?;
+        if client.cipher_suite() != Some(suite) {
+            return Err(format!("negotiated {:?}", client.cipher_suite()).into());
+        }
+        // One HelloVerifyRequest per handshake.
+        let generated = cookies.generated.load(Ordering::Relaxed);
+        if generated != 1 {
+            return Err(format!("{generated} cookies in one handshake").into());
+        }
+        Ok(Box::new(full))
+    }
+
+    fn dtls12_bulk(&self, suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        let suite = self.tls12_suite(suite.iana_name())?;
+        let (client, server, _) = self.dtls_configs(suite, DTLS_BULK_MTU)?;
+        let pair = Pair::connect(client, server, suite)?;
+        check_dtls(&pair.client, &pair.server)?;
+        let room = pair.client.max_out_record_payload();
+        if room < RECORD {
+            return Err(format!("records carry {room} bytes, not {RECORD}").into());
+        }
+        Ok(Box::new(pair))
     }
 
     fn raw_aead(&self, suite: Suite) -> Option<Result<RawAead, String>> {

@@ -65,5 +65,9 @@ pub fn all_contenders() -> Vec<Box<dyn Contender>> {
     all
 }
 
-/// The name of the contender every ratio compares with.
+/// The name of the contender every ratio compares with, except on the
+/// DTLS rows.
 pub const REFERENCE: &str = "rustls+aws-lc";
+
+/// The contender the DTLS rows compare with (rustls has no DTLS).
+pub const DTLS_REFERENCE: &str = "OpenSSL";

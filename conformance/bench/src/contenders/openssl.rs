@@ -1,9 +1,13 @@
 //! The system OpenSSL through the `openssl` crate: an `SslStream` per side
-//! over an in-memory duplex (two byte queues), in non-blocking style.
+//! over an in-memory duplex (two byte queues; for DTLS two datagram
+//! queues), in non-blocking style.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use openssl::derive::Deriver;
 use openssl::hash::MessageDigest;
@@ -11,15 +15,16 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Padding;
 use openssl::sign::{RsaPssSaltlen, Signer};
 use openssl::ssl::{
-    ErrorCode, ShutdownState, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSession,
-    SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
+    ErrorCode, ShutdownState, Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslRef,
+    SslSession, SslSessionCacheMode, SslStream, SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::X509;
 
 use crate::{
     boxed, tls12_handshake_suite, Bulk, Connected, Contender, Handshaker, Missing, RawOp,
-    Resumption12, ServerKey, Suite, Suite12, RECORD, SERVER_NAME, SIGNED_MESSAGE,
+    Resumption12, ServerKey, Suite, Suite12, DTLS_BULK_MTU, DTLS_CLIENT_ADDRESS,
+    DTLS_HANDSHAKE_MTU, DTLS_HANDSHAKE_SUITE, RECORD, SERVER_NAME, SIGNED_MESSAGE,
 };
 
 /// OpenSSL (libssl) on its own.
@@ -308,13 +313,13 @@ impl Handshaker for Resumed {
     }
 }
 
-struct Pair {
-    client: Stream,
-    server: Stream,
+struct Pair<S> {
+    client: SslStream<S>,
+    server: SslStream<S>,
     plaintext: Vec<u8>,
 }
 
-impl Bulk for Pair {
+impl<S: Read + Write> Bulk for Pair<S> {
     fn transfer(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), String> {
         let mut rest = data;
         while !rest.is_empty() {
@@ -361,8 +366,12 @@ fn check_tls12(connected: Connected, suite: &str) -> Result<(), String> {
         .client
         .downcast_ref::<Stream>()
         .ok_or("not an OpenSSL stream")?;
-    let ssl = client.ssl();
-    if ssl.version2() != Some(SslVersion::TLS1_2) {
+    check_version(client.ssl(), SslVersion::TLS1_2, suite)
+}
+
+/// Checks a client negotiated `version`, `suite` (IANA name) and X25519.
+fn check_version(ssl: &SslRef, version: SslVersion, suite: &str) -> Result<(), String> {
+    if ssl.version2() != Some(version) {
         return Err(format!("negotiated {}", ssl.version_str()));
     }
     let negotiated = ssl.current_cipher().map(|c| c.standard_name());
@@ -376,6 +385,202 @@ fn check_tls12(connected: Connected, suite: &str) -> Result<(), String> {
         return Err(format!("key exchange {:?}", kx.id()));
     }
     Ok(())
+}
+
+/// One direction of a datagram duplex: datagrams written and not yet read,
+/// and spent buffers to reuse.
+#[derive(Default)]
+struct Datagrams {
+    queue: VecDeque<Vec<u8>>,
+    spare: Vec<Vec<u8>>,
+}
+
+/// One end of the in-memory datagram duplex: each write OpenSSL makes is
+/// one datagram and each read returns exactly one, as over a UDP socket.
+struct DatagramEnd {
+    rx: Rc<RefCell<Datagrams>>,
+    tx: Rc<RefCell<Datagrams>>,
+}
+
+impl Read for DatagramEnd {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let mut q = self.rx.borrow_mut();
+        let Some(datagram) = q.queue.pop_front() else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let n = datagram.len();
+        if n > out.len() {
+            return Err(io::Error::other(format!(
+                "a {n}-byte datagram for a {}-byte read",
+                out.len()
+            )));
+        }
+        out[..n].copy_from_slice(&datagram);
+        q.spare.push(datagram);
+        Ok(n)
+    }
+}
+
+impl Write for DatagramEnd {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut q = self.tx.borrow_mut();
+        let mut datagram = q.spare.pop().unwrap_or_default();
+        datagram.clear();
+        datagram.extend_from_slice(data);
+        q.queue.push_back(datagram);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn datagram_duplex() -> (DatagramEnd, DatagramEnd) {
+    let a = Rc::new(RefCell::new(Datagrams::default()));
+    let b = Rc::new(RefCell::new(Datagrams::default()));
+    (
+        DatagramEnd {
+            rx: a.clone(),
+            tx: b.clone(),
+        },
+        DatagramEnd { rx: b, tx: a },
+    )
+}
+
+type DtlsStream = SslStream<DatagramEnd>;
+
+/// DTLS client and server contexts: DTLS 1.2 only, `suite` (OpenSSL name)
+/// only, X25519 for the key exchange, the P-256 certificate verified
+/// against its CA, no resumption, and on the server the cookie exchange
+/// (HelloVerifyRequest) with HMAC-SHA256 cookies over the client's
+/// address. The counter counts the cookies made.
+fn dtls_contexts(suite: &str) -> Result<(SslContext, SslContext, Arc<AtomicU64>), String> {
+    let (cert_file, _, ca_file) = ServerKey::P256.files();
+    let common = |builder: &mut SslContextBuilder| -> Result<(), String> {
+        builder
+            .set_min_proto_version(Some(SslVersion::DTLS1_2))
+            .map_err(err)?;
+        builder
+            .set_max_proto_version(Some(SslVersion::DTLS1_2))
+            .map_err(err)?;
+        builder.set_cipher_list(suite).map_err(err)?;
+        // As for TLS 1.2: P-256 listed so the ECDSA certificate is usable,
+        // X25519 first for the key exchange.
+        builder.set_groups_list("X25519:P-256").map_err(err)?;
+        // The MTU is set on each connection, not asked of the transport.
+        builder.set_options(SslOptions::NO_QUERY_MTU);
+        Ok(())
+    };
+
+    let mut client = SslContextBuilder::new(SslMethod::dtls()).map_err(err)?;
+    common(&mut client)?;
+    let mut store = X509StoreBuilder::new().map_err(err)?;
+    let ca = X509::from_pem(&std::fs::read(&ca_file).map_err(err)?).map_err(err)?;
+    store.add_cert(ca).map_err(err)?;
+    client.set_cert_store(store.build());
+    client.set_verify(SslVerifyMode::PEER);
+    client.set_session_cache_mode(SslSessionCacheMode::OFF);
+
+    let mut server = SslContextBuilder::new(SslMethod::dtls()).map_err(err)?;
+    common(&mut server)?;
+    server.set_certificate_chain_file(&cert_file).map_err(err)?;
+    let pkey = private_key(ServerKey::P256)?;
+    server.set_private_key(&pkey).map_err(err)?;
+    server.check_private_key().map_err(err)?;
+    server.set_session_cache_mode(SslSessionCacheMode::OFF);
+    server.set_options(SslOptions::NO_TICKET | SslOptions::COOKIE_EXCHANGE);
+
+    let mut secret = [0u8; 32];
+    openssl::rand::rand_bytes(&mut secret).map_err(err)?;
+    let secret = Arc::new(PKey::hmac(&secret).map_err(err)?);
+    let cookie = {
+        let secret = secret.clone();
+        move || -> Result<Vec<u8>, openssl::error::ErrorStack> {
+            let mut signer = Signer::new(MessageDigest::sha256(), &secret)?;
+            signer.update(&DTLS_CLIENT_ADDRESS)?;
+            signer.sign_to_vec()
+        }
+    };
+    let cookie = Arc::new(cookie);
+    let generated = Arc::new(AtomicU64::new(0));
+    {
+        let (cookie, generated) = (cookie.clone(), generated.clone());
+        server.set_cookie_generate_cb(move |_, out| {
+            let made = cookie()?;
+            out[..made.len()].copy_from_slice(&made);
+            generated.fetch_add(1, Ordering::Relaxed);
+            Ok(made.len())
+        });
+    }
+    server.set_cookie_verify_cb(move |_, offered| {
+        cookie().is_ok_and(|expected| {
+            offered.len() == expected.len() && openssl::memcmp::eq(offered, &expected)
+        })
+    });
+    Ok((client.build(), server.build(), generated))
+}
+
+/// Connects a fresh DTLS pair with `mtu` and drives the handshake.
+fn connect_dtls(
+    client_ctx: &SslContext,
+    server_ctx: &SslContext,
+    mtu: u32,
+) -> Result<(DtlsStream, DtlsStream), String> {
+    let (client_end, server_end) = datagram_duplex();
+    let mut ssl = Ssl::new(client_ctx).map_err(err)?;
+    ssl.set_hostname(SERVER_NAME).map_err(err)?;
+    ssl.param_mut().set_host(SERVER_NAME).map_err(err)?;
+    ssl.set_mtu(mtu).map_err(err)?;
+    ssl.set_connect_state();
+    let mut client = SslStream::new(ssl, client_end).map_err(err)?;
+    let mut ssl = Ssl::new(server_ctx).map_err(err)?;
+    ssl.set_mtu(mtu).map_err(err)?;
+    ssl.set_accept_state();
+    let mut server = SslStream::new(ssl, server_end).map_err(err)?;
+
+    let (mut client_done, mut server_done) = (false, false);
+    for _ in 0..16 {
+        if !client_done {
+            match client.do_handshake() {
+                Ok(()) => client_done = true,
+                Err(e) if wants_io(&e) => {}
+                Err(e) => return Err(format!("client: {e}")),
+            }
+        }
+        if !server_done {
+            match server.do_handshake() {
+                Ok(()) => server_done = true,
+                Err(e) if wants_io(&e) => {}
+                Err(e) => return Err(format!("server: {e}")),
+            }
+        }
+        if client_done && server_done {
+            for end in [client.get_ref(), server.get_ref()] {
+                // Only a retransmission (the machine stalled past
+                // OpenSSL's one-second timer) can be left; a datagram
+                // network may drop it.
+                end.rx.borrow_mut().queue.clear();
+            }
+            return Ok((client, server));
+        }
+    }
+    Err("handshake did not finish".into())
+}
+
+struct DtlsFull {
+    client: SslContext,
+    server: SslContext,
+}
+
+impl Handshaker for DtlsFull {
+    fn connect(&mut self) -> Result<Connected, String> {
+        let (client, server) = connect_dtls(&self.client, &self.server, DTLS_HANDSHAKE_MTU as u32)?;
+        Ok(Connected {
+            client: boxed(client),
+            server: boxed(server),
+        })
+    }
 }
 
 impl Contender for OpenSsl {
@@ -449,6 +654,58 @@ impl Contender for OpenSsl {
             ResumptionMode::None,
         )?;
         Ok(pair(&client, &server, suite.iana_name())?)
+    }
+
+    fn dtls12_full(&self) -> Result<Box<dyn Handshaker>, Missing> {
+        let suite = DTLS_HANDSHAKE_SUITE;
+        let (client, server, generated) = dtls_contexts(suite.openssl_name())?;
+        let mut full = DtlsFull { client, server };
+        let connected = full.connect()?;
+        let client = connected
+            .client
+            .downcast_ref::<DtlsStream>()
+            .ok_or("not an OpenSSL stream")?;
+        check_version(client.ssl(), SslVersion::DTLS1_2, suite.iana_name())?;
+        if client.ssl().session_reused() {
+            return Err("resumed a full handshake".into());
+        }
+        // One HelloVerifyRequest per handshake.
+        let generated = generated.load(Ordering::Relaxed);
+        if generated != 1 {
+            return Err(format!("{generated} cookies in one handshake").into());
+        }
+        Ok(Box::new(full))
+    }
+
+    fn dtls12_bulk(&self, suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        let (client, server, _) = dtls_contexts(suite.openssl_name())?;
+        let (mut client, mut server) = connect_dtls(&client, &server, DTLS_BULK_MTU as u32)?;
+        check_version(client.ssl(), SslVersion::DTLS1_2, suite.iana_name())?;
+        // A full-size write must leave as one record in one datagram.
+        let probe = vec![0x5a; RECORD];
+        let written = client.ssl_write(&probe).map_err(err)?;
+        let (datagrams, largest) = {
+            let q = server.get_ref().rx.borrow();
+            let largest = q.queue.iter().map(Vec::len).max().unwrap_or(0);
+            (q.queue.len(), largest)
+        };
+        if written != RECORD || datagrams != 1 || largest > DTLS_BULK_MTU {
+            return Err(format!(
+                "a {RECORD}-byte write took {written} bytes into {datagrams} datagram(s) \
+                 of up to {largest} bytes"
+            )
+            .into());
+        }
+        let mut plaintext = vec![0; RECORD];
+        let n = server.ssl_read(&mut plaintext).map_err(err)?;
+        if plaintext[..n] != probe[..] {
+            return Err(format!("{n} bytes arrived, not the {RECORD} sent").into());
+        }
+        Ok(Box::new(Pair {
+            client,
+            server,
+            plaintext,
+        }))
     }
 
     /// `EVP_DigestSign` with the server key (PSS: salt = hash length).

@@ -300,6 +300,10 @@ fn check_tls12(handshakes: &mut Handshakes) -> Result<(), String> {
     }
 }
 
+/// Why the DTLS rows have no rustls measurement.
+const NO_DTLS: &str = "rustls implements TLS over streams only; it has no DTLS \
+                       (the DTLS rows compare with OpenSSL instead)";
+
 impl Contender for Rustls {
     fn name(&self) -> &str {
         &self.name
@@ -376,6 +380,14 @@ impl Contender for Rustls {
             ResumptionMode::None,
         )?;
         Ok(pair(&client, &server, suite)?)
+    }
+
+    fn dtls12_full(&self) -> Result<Box<dyn Handshaker>, Missing> {
+        Err(Missing::Unsupported(NO_DTLS.into()))
+    }
+
+    fn dtls12_bulk(&self, _suite: Suite12) -> Result<Box<dyn Bulk>, Missing> {
+        Err(Missing::Unsupported(NO_DTLS.into()))
     }
 
     /// aws-lc-rs's AEAD as rustls calls it: seal in place with a separate
