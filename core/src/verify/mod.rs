@@ -288,8 +288,8 @@ impl WebPkiVerifier {
                 Ok(()) => return Ok(()),
                 Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_))
                 | Err(webpki::Error::UnsupportedSignatureAlgorithmContext(_)) => {
-                    // The scheme does not match the certificate's key type.
-                    last_err = PeerMisbehaved::SignatureSchemeNotOffered;
+                    // This candidate does not fit the certificate's key; a
+                    // fitting candidate's verdict (bad signature) stands.
                 }
                 Err(_) => last_err = PeerMisbehaved::BadSignature,
             }
