@@ -664,11 +664,48 @@ impl Connection {
     }
 }
 
-/// The cookie generator servers use unless configured otherwise.
+/// The cookie generator servers use unless configured otherwise:
+/// `HmacCookies` keyed on first use, so that building a configuration
+/// (TLS ones too) draws no randomness.
 pub(crate) fn default_cookies(
-    provider: &crate::crypto::CryptoProvider,
+    provider: &Arc<crate::crypto::CryptoProvider>,
 ) -> Option<Arc<dyn crate::transport::CookieGenerator>> {
-    crate::transport::HmacCookies::new(provider, crate::transport::HmacCookies::DEFAULT_ROTATION)
-        .ok()
-        .map(|c| Arc::new(c) as Arc<dyn crate::transport::CookieGenerator>)
+    Some(Arc::new(LazyCookies {
+        provider: provider.clone(),
+        inner: spin::Once::new(),
+    }))
+}
+
+struct LazyCookies {
+    provider: Arc<crate::crypto::CryptoProvider>,
+    inner: spin::Once<Option<crate::transport::HmacCookies>>,
+}
+
+impl LazyCookies {
+    fn get(&self) -> Option<&crate::transport::HmacCookies> {
+        self.inner
+            .call_once(|| {
+                crate::transport::HmacCookies::new(
+                    &self.provider,
+                    crate::transport::HmacCookies::DEFAULT_ROTATION,
+                )
+                .ok()
+            })
+            .as_ref()
+    }
+}
+
+impl crate::transport::CookieGenerator for LazyCookies {
+    fn generate(&self, client_id: &[u8], hello_fields: &[u8], now: Instant) -> Vec<u8> {
+        // Without a key no cookie verifies; an empty one makes the client
+        // fail visibly rather than loop.
+        self.get()
+            .map(|c| c.generate(client_id, hello_fields, now))
+            .unwrap_or_default()
+    }
+
+    fn verify(&self, client_id: &[u8], hello_fields: &[u8], cookie: &[u8], now: Instant) -> bool {
+        self.get()
+            .is_some_and(|c| c.verify(client_id, hello_fields, cookie, now))
+    }
 }
