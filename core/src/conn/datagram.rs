@@ -320,7 +320,11 @@ impl Connection {
                 ContentType::ApplicationData
                     if self.application_keys_ready && record.epoch > 0 && !payload.is_empty() =>
                 {
-                    let data = Bytes::copy_from_slice(payload);
+                    // Hand out the decrypted bytes without copying: split
+                    // off the datagram up to this record's end.
+                    let head = buf.split_to(pos);
+                    pos = 0;
+                    let data = head.freeze().slice(record.plaintext.clone());
                     if let Some(State::Traffic12(t)) = &mut self.state {
                         t.note_application_data()?;
                     }

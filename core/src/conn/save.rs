@@ -22,6 +22,7 @@ use crate::handshake::tls12::{derive_keys, Established12, RenegotiationBinding};
 use crate::handshake::traffic12::{Side12, Traffic12};
 use crate::msgs::enums::{CipherSuite, ProtocolVersion};
 use crate::record::DtlsCounters;
+use crate::session::crc32;
 use crate::suites;
 use crate::time::Instant;
 
@@ -29,19 +30,6 @@ const MAGIC: &[u8; 3] = b"ETC";
 const FORMAT: u8 = 1;
 const CLIENT: u8 = 1;
 const SERVER: u8 = 2;
-
-/// CRC-32 (IEEE 802.3), as session bytes use it.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xedb8_8320 & mask);
-        }
-    }
-    !crc
-}
 
 fn optional(v: Option<&[u8]>) -> &[u8] {
     v.unwrap_or(&[])

@@ -125,7 +125,7 @@ impl Session {
 }
 
 /// CRC-32 (IEEE 802.3), bitwise: sessions are small and loaded rarely.
-fn crc32(data: &[u8]) -> u32 {
+pub(crate) fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
     for &byte in data {
         crc ^= u32::from(byte);

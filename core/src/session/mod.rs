@@ -10,6 +10,7 @@
 
 mod cache;
 mod export;
+pub(crate) use export::crc32;
 #[cfg(feature = "std")]
 mod ticketer;
 
