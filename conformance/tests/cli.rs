@@ -456,10 +456,6 @@ fn bad_dtls_command_lines_fail_with_a_message() {
             "--key-update is not available with --dtls",
         ),
         (
-            client(&["--dtls", "--insecure", "--reconnect"]),
-            "--reconnect is not available",
-        ),
-        (
             server(&[
                 "--dtls",
                 "--srtp",

@@ -2,12 +2,13 @@
 //! duplication, black holes, MTUs and datagram packing, in virtual time.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use embertls::error::Error;
+use embertls::session::RotatingTicketer;
 use embertls::{Instant, Side};
 use embertls_conformance::testkit::netem::{
     dtls_configs, wire_records, Fate, Impairments, Netem, Stop,
@@ -28,43 +29,6 @@ fn give_up_after(dtls: &embertls::config::DtlsOptions) -> Duration {
             return total;
         }
         wait = (wait * 2).min(dtls.handshake_timeout_max);
-    }
-}
-
-/// Sends `count` numbered messages each way and checks that each arrives
-/// exactly once and intact (the paths may still reorder and duplicate).
-fn exchange_data(net: &mut Netem, count: usize, what: &str) {
-    for i in 0..count {
-        let c = format!("client message {i} {}", "c".repeat(i * 37));
-        let s = format!("server message {i} {}", "s".repeat(i * 41));
-        net.client.send(c.as_bytes()).unwrap();
-        net.server.send(s.as_bytes()).unwrap();
-    }
-    let stop = net.run_until(|n| {
-        n.client_stats.received.len() >= count && n.server_stats.received.len() >= count
-    });
-    assert_eq!(stop, Stop::Done, "{what}: data did not arrive");
-    assert_eq!(net.settle(), Stop::Done, "{what}");
-    for (side, prefix, fill) in [(Side::Server, "client", "c"), (Side::Client, "server", "s")] {
-        let mut seen: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
-        for m in &net.stats(side).received {
-            *seen.entry(m.clone()).or_default() += 1;
-        }
-        for i in 0..count {
-            let m = format!(
-                "{prefix} message {i} {}",
-                fill.repeat(i * if fill == "c" { 37 } else { 41 })
-            );
-            assert_eq!(
-                seen.remove(m.as_bytes()),
-                Some(1),
-                "{what}: {side:?} got message {i} not once"
-            );
-        }
-        assert!(
-            seen.is_empty(),
-            "{what}: {side:?} got unexpected data {seen:?}"
-        );
     }
 }
 
@@ -104,7 +68,7 @@ fn handshakes_survive_loss_reordering_and_duplication() {
                 net.s2c.loss = 0.0;
                 net.c2s.duplicate = 0.5;
                 net.s2c.duplicate = 0.5;
-                exchange_data(&mut net, 8, &what);
+                net.exchange_data(8, &what);
             }
         }
     }
@@ -192,7 +156,7 @@ fn lost_last_flight_is_resent_when_the_peer_retransmits() {
             server_final[1].at,
             client_retransmit + Duration::from_millis(10)
         );
-        exchange_data(&mut net, 3, &format!("{mode:?}"));
+        net.exchange_data(3, &format!("{mode:?}"));
     }
 }
 
@@ -229,7 +193,7 @@ fn small_mtu_fragments_the_certificate_flight() {
             .count();
         assert!(fragments > 3, "{mode:?}: {fragments} fragments");
         assert!(net.client.max_out_record_payload() + net.client.record_expansion() <= 220);
-        exchange_data(&mut net, 3, &format!("{mode:?}"));
+        net.exchange_data(3, &format!("{mode:?}"));
     }
 }
 
@@ -317,6 +281,59 @@ fn a_late_retransmission_after_the_handshake_does_not_start_a_resend_loop() {
         assert_eq!(net.client_stats.datagrams_sent, c, "{mode:?}");
         assert_eq!(net.server_stats.datagrams_sent, s, "{mode:?}");
         assert!(net.client_stats.error.is_none() && net.server_stats.error.is_none());
-        exchange_data(&mut net, 2, &format!("{mode:?}"));
+        net.exchange_data(2, &format!("{mode:?}"));
+    }
+}
+
+/// Regression: the client stopped its retransmission timer on the first
+/// message of the server's last flight. With the NewSessionTicket delivered
+/// and the Finished lost, neither side resent anything: the server had
+/// finished and only answers retransmissions. The client keeps its timer
+/// until the server's flight is complete, so its resend fetches the
+/// Finished again.
+#[test]
+fn last_flight_partly_lost_is_recovered_by_the_client_timer() {
+    for mode in Mode::ALL {
+        let (mut client, mut server) = dtls_configs(mode, "p256");
+        client.resumption = true;
+        server.ticketer = Some(Arc::new(
+            RotatingTicketer::new(&server.common.provider, 3600).unwrap(),
+        ));
+        // One record per datagram, so the Finished travels alone.
+        server.common.dtls.datagram_packing = false;
+        let mut net = Netem::new(client, server, Some("localhost"), 3).unwrap();
+        let mut dropped = false;
+        net.filter = Some(Box::new(move |s| {
+            let encrypted_handshake = wire_records(&s.bytes, 0)
+                .iter()
+                .any(|r| r.content_type == 22 && r.epoch == 1);
+            let drop = s.from == Side::Server && !dropped && encrypted_handshake;
+            dropped |= drop;
+            drop
+        }));
+        net.run_handshake()
+            .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+        let ticket_sent = net.sent_by(Side::Server).any(|s| {
+            wire_records(&s.bytes, 0)
+                .iter()
+                .any(|r| r.handshake_type() == Some(4))
+        });
+        assert!(
+            ticket_sent,
+            "{mode:?}: the last flight starts with a ticket"
+        );
+        let finished: Vec<_> = net
+            .sent_by(Side::Server)
+            .filter(|s| {
+                wire_records(&s.bytes, 0)
+                    .iter()
+                    .any(|r| r.content_type == 22 && r.epoch == 1)
+            })
+            .collect();
+        assert_eq!(finished.len(), 2, "{mode:?}: sent, lost, sent again");
+        assert_eq!(finished[0].fate, Fate::Filtered);
+        assert_eq!(net.client_stats.retransmissions, 1, "{mode:?}");
+        assert_eq!(net.server_stats.retransmissions, 0, "{mode:?}");
+        net.exchange_data(2, &format!("{mode:?}"));
     }
 }

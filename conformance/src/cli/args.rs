@@ -562,11 +562,6 @@ fn parse_client(items: &[String]) -> Result<Command, CliError> {
     }
     check_cert_and_key(&tls)?;
     check_dtls(&tls)?;
-    if tls.dtls.enabled && reconnect {
-        return Err(CliError::usage(
-            "--reconnect is not available with --dtls (no DTLS session resumption in the tool)",
-        ));
-    }
     Ok(Command::Client(ClientOptions {
         host,
         port,
@@ -690,16 +685,10 @@ fn check_dtls(tls: &TlsOptions) -> Result<(), CliError> {
             "--dtls speaks DTLS 1.2 only; --min-version/--max-version 1.3 do not apply",
         ));
     }
-    for (set, option) in [
-        (tls.key_update, "--key-update"),
-        (tls.renegotiate, "--renegotiate"),
-        (tls.allow_renegotiation, "--allow-renegotiation"),
-    ] {
-        if set {
-            return Err(CliError::usage(format!(
-                "{option} is not available with --dtls"
-            )));
-        }
+    if tls.key_update {
+        return Err(CliError::usage(
+            "--key-update is not available with --dtls (a TLS 1.3 message)",
+        ));
     }
     if dtls.cid.is_some() && dtls.cid_len.is_some() {
         return Err(CliError::usage("give --cid or --cid-len, not both"));
@@ -1160,7 +1149,6 @@ mod tests {
             ("client h:1 --dtls --srtp-mki 01", "--srtp-mki needs --srtp"),
             ("client h:1 --dtls --max-version 1.3", "DTLS 1.2 only"),
             ("client h:1 --dtls --key-update", "--key-update"),
-            ("client h:1 --dtls --reconnect", "--reconnect"),
             (
                 "server --cert c --key k --dtls --srtp AES128_CM_HMAC_SHA1_80 --srtp-mki 01",
                 "client option",

@@ -11,8 +11,8 @@ use embertls_pkcs11::Pkcs11Worker;
 
 use super::args::ClientOptions;
 use super::session::{
-    details, recv_until, spawn_local_reader, spawn_socket_reader, spawn_udp_reader, summary,
-    Happening, Input, Message, Session,
+    details, spawn_local_reader, spawn_socket_reader, spawn_udp_reader, summary, Happening, Input,
+    Message, Session,
 };
 use super::{config, CliError};
 
@@ -67,43 +67,14 @@ pub fn run(opts: &ClientOptions) -> Result<(), CliError> {
                 .into(),
         );
     }
-    let origin = StdInstant::now();
-    let mut conn = Connection::client_with_session(
+    let conn = Connection::client_with_session(
         config,
         Some(opts.server_name()),
         ticket,
         embertls::Instant::ZERO,
     )?;
     let (tx, rx) = channel();
-    let mut session = if opts.tls.dtls.enabled {
-        if let Some(cid) = &opts.tls.dtls.cid {
-            conn.set_cid(Some(cid))?;
-        }
-        let (sock, peer) = connect_udp(&opts.host, opts.port)?;
-        if verbose {
-            log(format!("detail: sending datagrams to {peer}"));
-        }
-        let reader = sock
-            .try_clone()
-            .map_err(|e| CliError::new(format!("socket: {e}")))?;
-        let peer = Arc::new(std::sync::Mutex::new(Some(peer)));
-        spawn_udp_reader(reader, peer.clone(), false, NET, tx.clone());
-        Session::new_udp(conn, sock, peer, origin)
-    } else {
-        let sock = connect(&opts.host, opts.port)?;
-        if verbose {
-            if let Ok(peer) = sock.peer_addr() {
-                log(format!("detail: connected to {peer}"));
-            }
-        }
-        spawn_socket_reader(
-            sock.try_clone()
-                .map_err(|e| CliError::new(format!("socket: {e}")))?,
-            NET,
-            tx.clone(),
-        );
-        Session::new(conn, sock, origin)
-    };
+    let mut session = open(conn, opts, &tx, &mut log)?;
     spawn_local_reader(io::stdin(), tx.clone());
     // Keys in a PKCS#11 token sign on a worker thread.
     let worker = opts
@@ -144,20 +115,13 @@ fn first_visit(
     opts: &ClientOptions,
     log: &mut dyn FnMut(String),
 ) -> Result<Option<embertls::session::Session>, CliError> {
-    let sock = connect(&opts.host, opts.port)?;
     let conn = Connection::client(
         config.clone(),
         Some(opts.server_name()),
         embertls::Instant::ZERO,
     )?;
     let (tx, rx) = channel();
-    spawn_socket_reader(
-        sock.try_clone()
-            .map_err(|e| CliError::new(format!("socket: {e}")))?,
-        NET,
-        tx.clone(),
-    );
-    let mut session = Session::new(conn, sock, StdInstant::now());
+    let mut session = open(conn, opts, &tx, log)?;
     let worker = opts
         .tls
         .pkcs11
@@ -174,7 +138,7 @@ fn first_visit(
             Some(done) => done + TICKET_WAIT,
             None => started + opts.tls.handshake_timeout,
         };
-        match recv_until(&rx, NET, deadline)? {
+        match session.recv_until(&rx, NET, deadline)? {
             None if session.handshake_done => break,
             None => return Err(CliError::new("first connection: handshake timed out")),
             Some(Input::Net(data)) => {
@@ -195,6 +159,47 @@ fn first_visit(
     session.shutdown();
     drop(tx);
     Ok(session.ticket.take())
+}
+
+/// Opens the transport for `conn`: a UDP socket for --dtls (with the
+/// client's CID), a TCP connection otherwise; its reader sends to `tx`.
+fn open(
+    mut conn: Connection,
+    opts: &ClientOptions,
+    tx: &std::sync::mpsc::Sender<crate::cli::session::Message>,
+    log: &mut dyn FnMut(String),
+) -> Result<Session, CliError> {
+    let origin = StdInstant::now();
+    let verbose = opts.tls.verbose;
+    if opts.tls.dtls.enabled {
+        if let Some(cid) = &opts.tls.dtls.cid {
+            conn.set_cid(Some(cid))?;
+        }
+        let (sock, peer) = connect_udp(&opts.host, opts.port)?;
+        if verbose {
+            log(format!("detail: sending datagrams to {peer}"));
+        }
+        let reader = sock
+            .try_clone()
+            .map_err(|e| CliError::new(format!("socket: {e}")))?;
+        let peer = Arc::new(std::sync::Mutex::new(Some(peer)));
+        spawn_udp_reader(reader, peer.clone(), false, NET, tx.clone());
+        Ok(Session::new_udp(conn, sock, peer, origin))
+    } else {
+        let sock = connect(&opts.host, opts.port)?;
+        if verbose {
+            if let Ok(peer) = sock.peer_addr() {
+                log(format!("detail: connected to {peer}"));
+            }
+        }
+        spawn_socket_reader(
+            sock.try_clone()
+                .map_err(|e| CliError::new(format!("socket: {e}")))?,
+            NET,
+            tx.clone(),
+        );
+        Ok(Session::new(conn, sock, origin))
+    }
 }
 
 /// Connects to the first address of `host:port` that answers.

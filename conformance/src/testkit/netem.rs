@@ -16,6 +16,7 @@
 //! jump to the earliest next delivery, timer or reorder release. The loop is
 //! bounded by a virtual time limit and a step limit, so no test can hang.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -161,6 +162,10 @@ pub struct SideStats {
     /// Each application `Data` event, in order.
     pub received: Vec<Vec<u8>>,
     pub client_reconnects: usize,
+    /// Sessions the side was handed (`Event::NewSession`).
+    pub sessions: Vec<embertls::session::Session>,
+    /// `Event::Renegotiated` count.
+    pub renegotiations: usize,
     pub operations_served: usize,
     pub error: Option<Error>,
     pub error_at: Option<Instant>,
@@ -349,6 +354,10 @@ impl Netem {
                 Output::Event(Event::ClientReconnect) => {
                     self.stats_mut(side).client_reconnects += 1
                 }
+                Output::Event(Event::NewSession(session)) => {
+                    self.stats_mut(side).sessions.push(session)
+                }
+                Output::Event(Event::Renegotiated) => self.stats_mut(side).renegotiations += 1,
                 Output::Event(_) => {}
             }
         }
@@ -554,6 +563,46 @@ impl Netem {
             ));
         }
         Ok(())
+    }
+
+    /// Sends `count` numbered messages each way and checks that each arrives
+    /// exactly once and intact (the paths may still reorder and duplicate).
+    /// Data received before is forgotten first.
+    pub fn exchange_data(&mut self, count: usize, what: &str) {
+        self.client_stats.received.clear();
+        self.server_stats.received.clear();
+        for i in 0..count {
+            let c = format!("client message {i} {}", "c".repeat(i * 37));
+            let s = format!("server message {i} {}", "s".repeat(i * 41));
+            self.client.send(c.as_bytes()).unwrap();
+            self.server.send(s.as_bytes()).unwrap();
+        }
+        let stop = self.run_until(|n| {
+            n.client_stats.received.len() >= count && n.server_stats.received.len() >= count
+        });
+        assert_eq!(stop, Stop::Done, "{what}: data did not arrive");
+        assert_eq!(self.settle(), Stop::Done, "{what}");
+        for (side, prefix, fill) in [(Side::Server, "client", "c"), (Side::Client, "server", "s")] {
+            let mut seen: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
+            for m in &self.stats(side).received {
+                *seen.entry(m.clone()).or_default() += 1;
+            }
+            for i in 0..count {
+                let m = format!(
+                    "{prefix} message {i} {}",
+                    fill.repeat(i * if fill == "c" { 37 } else { 41 })
+                );
+                assert_eq!(
+                    seen.remove(m.as_bytes()),
+                    Some(1),
+                    "{what}: {side:?} got message {i} not once"
+                );
+            }
+            assert!(
+                seen.is_empty(),
+                "{what}: {side:?} got unexpected data {seen:?}"
+            );
+        }
     }
 
     /// Runs until `side` has received `count` application messages in

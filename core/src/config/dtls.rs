@@ -12,6 +12,17 @@ pub enum Transport {
     Datagram,
 }
 
+impl Transport {
+    /// The wire version TLS 1.2 has on this transport (DTLS 1.2 over
+    /// datagrams). Sessions carry it, so none resumes across transports.
+    pub fn tls12_version(self) -> crate::msgs::enums::ProtocolVersion {
+        match self {
+            Self::Stream => crate::msgs::enums::ProtocolVersion::TLSv1_2,
+            Self::Datagram => crate::msgs::enums::ProtocolVersion::DTLSv1_2,
+        }
+    }
+}
+
 /// What to do with a record whose connection ID is not ours (RFC 9146;
 /// Mbed TLS conf_cid's ignore_other_cid).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -81,6 +81,27 @@ impl Datagram {
         }
     }
 
+    /// We start a renegotiation: a new handshake numbered from 0, whose
+    /// first flight is ours.
+    pub fn begin_renegotiation(&mut self) {
+        self.handshake.restart_sequences();
+        self.handshake.begin_flight();
+        self.handshake.disarm();
+        self.receiving = false;
+    }
+
+    /// Forgets our flight and stops its timer.
+    pub fn stop_resending(&mut self) {
+        self.handshake.begin_flight();
+        self.handshake.disarm();
+    }
+
+    /// The write sequence number of the current epoch (periodic
+    /// renegotiation counts records under the current keys).
+    pub fn write_sequence(&self) -> u64 {
+        self.records.counters().write_sequence
+    }
+
     /// Queues a handshake message (TLS form) for the current flight;
     /// returns its transcript (DTLS) form.
     pub fn queue_handshake(&mut self, encoded_tls: &[u8]) -> Vec<u8> {
@@ -264,7 +285,7 @@ pub(crate) fn offer_dtls_extensions(
 }
 
 impl Connection {
-    fn dg(&mut self) -> Result<&mut Datagram, Error> {
+    pub(super) fn dg(&mut self) -> Result<&mut Datagram, Error> {
         self.datagram
             .as_deref_mut()
             .ok_or(Error::ApiMisuse(ApiMisuse::NotDatagram))
@@ -301,6 +322,10 @@ impl Connection {
                 ContentType::Handshake => {
                     let payload = payload.to_vec();
                     self.datagram_handshake_record(record.epoch, record.sequence, &payload)?;
+                }
+                // A ChangeCipherSpec from before the current read epoch is
+                // a copy in a retransmitted flight: already acted on.
+                ContentType::ChangeCipherSpec if record.epoch < self.dg()?.records.read_epoch() => {
                 }
                 ContentType::ChangeCipherSpec => {
                     if payload != [1] {
@@ -381,6 +406,9 @@ impl Connection {
         if is_server && epoch == 0 && (awaiting_hello || self.handshake_complete) {
             return self.server_hello_record(sequence, payload, awaiting_hello);
         }
+        if self.starts_peer_renegotiation(epoch, payload)? {
+            self.dg()?.handshake.restart_sequences();
+        }
         match self.dg()?.handshake.receive(epoch, payload)? {
             Received::Retransmission => {
                 // The peer did not get our last flight: send it again.
@@ -403,13 +431,39 @@ impl Connection {
             let Some((typ, message)) = self.dg()?.handshake.next_message() else {
                 return Ok(());
             };
-            {
-                let dg = self.dg()?;
-                dg.receiving = true;
-                dg.handshake.disarm();
-            }
+            // The timer keeps running until the peer's flight is complete
+            // (we answer it, or the handshake ends): if the rest of a
+            // final flight is lost, only our resend can fetch it again.
+            self.dg()?.receiving = true;
             self.handle_datagram_message(typ, &message)?;
+            if self.ops.pending.is_some() {
+                // Preparing our answer (RFC 6347 4.2.4): no resends while a
+                // slow operation runs.
+                self.dg()?.handshake.disarm();
+            }
         }
+    }
+
+    /// Whether a handshake record on an established connection opens a
+    /// renegotiation the peer starts: message_seq 0 of a HelloRequest (to
+    /// a client) or ClientHello (to a server) under the current keys. A
+    /// late copy from an earlier handshake is under older keys, or has a
+    /// higher message_seq, and is not one.
+    fn starts_peer_renegotiation(&mut self, epoch: u16, payload: &[u8]) -> Result<bool, Error> {
+        let Some(State::Traffic12(_)) = &self.state else {
+            return Ok(false);
+        };
+        let opening = match self.role {
+            super::Role::Client { .. } => HandshakeType::HelloRequest,
+            super::Role::Server { .. } => HandshakeType::ClientHello,
+        };
+        let dg = self.dg()?;
+        Ok(epoch > 0
+            && epoch == dg.records.read_epoch()
+            && dg.handshake.next_receive_seq() != 0
+            && payload.len() >= DTLS_HANDSHAKE_HEADER_LEN
+            && HandshakeType(payload[0]) == opening
+            && payload[4..6] == [0, 0])
     }
 
     fn handle_datagram_message(&mut self, typ: HandshakeType, message: &[u8]) -> Result<(), Error> {
@@ -547,8 +601,12 @@ impl Connection {
     /// while an answer is expected.
     pub(super) fn flush_flight(&mut self) -> Result<(), Error> {
         let now = self.now;
-        let complete = self.handshake_complete;
-        let in_traffic = matches!(self.state, Some(State::Traffic12(_)));
+        // Established and expecting nothing: not waiting for a ClientHello
+        // after our HelloRequest.
+        let in_traffic = matches!(
+            &self.state,
+            Some(State::Traffic12(t)) if t.records_since_request.is_none()
+        );
         let dg = self.dg()?;
         if !dg.unsent {
             if in_traffic && dg.receiving {
@@ -558,11 +616,14 @@ impl Connection {
                 // 4.2.4); if both did, every stray copy would start an
                 // endless exchange of resends.
                 dg.handshake.begin_flight();
+                dg.handshake.disarm();
             }
             return Ok(());
         }
         dg.send_flight()?;
-        if complete {
+        if in_traffic {
+            // Our flight ended the handshake (or renegotiation): nothing
+            // to wait for; the peer's resend would tell us it was lost.
             dg.handshake.disarm();
         } else {
             dg.handshake.arm(now);

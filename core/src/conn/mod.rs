@@ -477,7 +477,15 @@ impl Connection {
     }
 
     fn write_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        if let Some(dg) = self.datagram.as_deref_mut() {
+        if let Some(dg) = self.datagram.as_deref() {
+            let due = matches!(
+                &self.state,
+                Some(State::Traffic12(t)) if t.renegotiation_due(dg.write_sequence())
+            );
+            if due {
+                self.start_renegotiation()?;
+            }
+            let dg = self.dg()?;
             let max = dg.max_payload().max(1);
             for chunk in data.chunks(max) {
                 dg.send_single(ContentType::ApplicationData, chunk)?;
@@ -559,6 +567,10 @@ impl Connection {
             self.state = Some(State::Traffic12(traffic));
             return Err(ApiMisuse::RenegotiationNotAllowed.into());
         }
+        if let Some(dg) = self.datagram.as_deref_mut() {
+            dg.begin_renegotiation();
+        }
+        let hello_request = [crate::msgs::enums::HandshakeType::HelloRequest.0, 0, 0, 0];
         let next = match traffic.side {
             Side12::Client { .. } => {
                 let mut cx = context!(self);
@@ -566,16 +578,26 @@ impl Connection {
             }
             Side12::Server { .. } => {
                 let mut traffic = traffic;
-                self.record.write(
-                    &mut self.tx,
-                    ContentType::Handshake,
-                    &[crate::msgs::enums::HandshakeType::HelloRequest.0, 0, 0, 0],
-                )?;
+                match self.datagram.as_deref_mut() {
+                    // A flight of its own, resent until the ClientHello
+                    // comes (RFC 6347 4.2.4); not part of any transcript.
+                    Some(dg) => {
+                        dg.queue_handshake(&hello_request);
+                    }
+                    None => {
+                        self.record
+                            .write(&mut self.tx, ContentType::Handshake, &hello_request)?
+                    }
+                }
                 traffic.records_since_request = Some(0);
                 State::Traffic12(traffic)
             }
         };
-        self.enter(next)
+        self.enter(next)?;
+        if self.datagram.is_some() {
+            self.flush_flight()?;
+        }
+        Ok(())
     }
 
     /// Sends close_notify. Further `send` calls fail; received data is still
@@ -898,6 +920,17 @@ impl Connection {
             self.warning_alerts += 1;
             if self.warning_alerts > MAX_WARNING_ALERTS {
                 return Err(PeerMisbehaved::TooManyWarningAlerts.into());
+            }
+            let asked = matches!(
+                &self.state,
+                Some(State::Traffic12(t)) if t.records_since_request.is_some()
+            );
+            if let (true, AlertDescription::NoRenegotiation, Some(dg)) =
+                (asked, description, self.datagram.as_deref_mut())
+            {
+                // The client declined our HelloRequest: stop resending it.
+                // The record limit for an unanswered request still holds.
+                dg.stop_resending();
             }
             return Ok(());
         }

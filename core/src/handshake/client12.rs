@@ -248,7 +248,7 @@ pub(crate) fn offer_tls12(
         ext.max_fragment_length = Some(code);
     }
     if previous.is_none() {
-        match session.filter(|s| s.version == ProtocolVersion::TLSv1_2) {
+        match session.filter(|s| s.version == common.transport.tls12_version()) {
             Some(s) if s.has_ticket() => {
                 ext.session_ticket = Some(s.ticket.clone());
                 // A fresh id the server echoes when it accepts the ticket
@@ -307,7 +307,7 @@ pub(crate) fn start_datagram(
     }
     let now = common.provider.time.as_ref().and_then(|t| t.now());
     let session = session.filter(|s| {
-        s.version == ProtocolVersion::TLSv1_2
+        s.version == ProtocolVersion::DTLSv1_2
             && suites.contains(&s.suite)
             && !now.is_some_and(|now| s.is_expired(now))
     });
@@ -398,10 +398,11 @@ pub(crate) fn start_renegotiation(
         .map(|s| s.suite)
         .collect();
     let mut hello = ClientHello {
-        legacy_version: ProtocolVersion::TLSv1_2,
+        legacy_version: cx.tls12_version(),
         random,
         session_id: SessionId::empty(),
-        dtls_cookie: None,
+        // DTLS ClientHellos always carry the (here empty) cookie.
+        dtls_cookie: cx.is_datagram().then(Vec::new),
         cipher_suites: suites,
         compression_methods: vec![0],
         extensions: ClientExtensions {
@@ -1088,7 +1089,7 @@ impl Client12 {
             .and_then(|t| t.now())
             .unwrap_or(UnixTime(0));
         cx.events.push_back(Event::NewSession(Session {
-            version: ProtocolVersion::TLSv1_2,
+            version: cx.tls12_version(),
             suite: self.suite.suite,
             secret: Zeroizing::new(master.to_vec()),
             ticket,

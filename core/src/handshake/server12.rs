@@ -140,6 +140,7 @@ impl Handshake12 {
     /// What tickets and the session cache keep of this session.
     pub(super) fn session_state(&self) -> Result<SessionState12, Error> {
         Ok(SessionState12 {
+            version: self.common().transport.tls12_version(),
             suite: self.suite.suite,
             master: self.master()?.clone(),
             extended_master_secret: self.extended_master_secret,
@@ -307,13 +308,16 @@ pub(crate) fn handle_renegotiation_hello(
     let Side12::Server { config } = traffic.side else {
         return Err(Error::Internal("server renegotiation on a client"));
     };
-    let hello = ClientHello::read(msg.body, false)?;
-    let speaks_12 = hello.legacy_version.0 >= ProtocolVersion::TLSv1_2.0
-        || hello
-            .extensions
-            .supported_versions
-            .as_deref()
-            .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_2));
+    let hello = ClientHello::read(msg.body, cx.is_datagram())?;
+    let speaks_12 = if cx.is_datagram() {
+        hello.legacy_version == ProtocolVersion::DTLSv1_2
+    } else {
+        hello.legacy_version.0 >= ProtocolVersion::TLSv1_2.0
+    } || hello
+        .extensions
+        .supported_versions
+        .as_deref()
+        .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_2));
     if !speaks_12 {
         return Err(PeerIncompatible::NoCommonVersion.into());
     }
@@ -632,6 +636,9 @@ pub(crate) fn resume_decision(
     lifetime_secs: Option<u32>,
 ) -> Result<ResumeDecision, Error> {
     let common = &config.common;
+    if state.version != common.transport.tls12_version() {
+        return Ok(ResumeDecision::Full);
+    }
     let Some(suite) = candidate_suites(config, hello)
         .into_iter()
         .find(|s| s.suite == state.suite)

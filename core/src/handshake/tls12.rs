@@ -257,6 +257,8 @@ pub fn tls12_prf(
 /// secret and what must match on resumption. Versioned so that a server
 /// upgrade refuses old state cleanly.
 pub(crate) struct SessionState12 {
+    /// TLS 1.2 or DTLS 1.2: a session resumes only on its own transport.
+    pub version: ProtocolVersion,
     pub suite: CipherSuite,
     pub master: MasterSecret,
     pub extended_master_secret: bool,
@@ -265,13 +267,13 @@ pub(crate) struct SessionState12 {
     pub alpn: Option<Vec<u8>>,
 }
 
-const STATE_FORMAT: u8 = 2;
+const STATE_FORMAT: u8 = 3;
 
 impl SessionState12 {
     pub fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(96));
         out.put_u8(STATE_FORMAT);
-        out.put_u16(ProtocolVersion::TLSv1_2.0);
+        out.put_u16(self.version.0);
         out.put_u16(self.suite.0);
         out.put_slice(&self.master[..]);
         out.put_u8(self.extended_master_secret as u8);
@@ -286,8 +288,12 @@ impl SessionState12 {
 
     pub fn decode(bytes: &[u8]) -> Result<Self, InvalidMessage> {
         let mut r = Reader::new(bytes);
-        if r.u8()? != STATE_FORMAT || ProtocolVersion(r.u16()?) != ProtocolVersion::TLSv1_2 {
+        if r.u8()? != STATE_FORMAT {
             return Err(InvalidMessage::IllegalValue("session state format"));
+        }
+        let version = ProtocolVersion(r.u16()?);
+        if ![ProtocolVersion::TLSv1_2, ProtocolVersion::DTLSv1_2].contains(&version) {
+            return Err(InvalidMessage::IllegalValue("session state version"));
         }
         let suite = CipherSuite(r.u16()?);
         let mut master = Zeroizing::new([0u8; MASTER_SECRET_LEN]);
@@ -309,6 +315,7 @@ impl SessionState12 {
             ),
         };
         Ok(Self {
+            version,
             suite,
             master,
             extended_master_secret,
@@ -476,6 +483,7 @@ mod tests {
     #[test]
     fn session_state_round_trips_and_rejects_damage() {
         let state = SessionState12 {
+            version: ProtocolVersion::DTLSv1_2,
             suite: CipherSuite(0xc02b),
             master: Zeroizing::new([5; 48]),
             extended_master_secret: true,
@@ -485,6 +493,7 @@ mod tests {
         };
         let bytes = state.encode();
         let back = SessionState12::decode(&bytes).unwrap();
+        assert_eq!(back.version, ProtocolVersion::DTLSv1_2);
         assert_eq!(back.suite, state.suite);
         assert_eq!(back.master[..], state.master[..]);
         assert!(back.extended_master_secret);

@@ -130,9 +130,9 @@ impl Traffic12 {
 /// Declines a renegotiation with a warning no_renegotiation alert (RFC 5246
 /// 7.2.2); the connection goes on.
 fn refuse_renegotiation(cx: &mut Context<'_>) -> Result<(), Error> {
-    cx.record.write(
-        cx.tx,
-        ContentType::Alert,
-        &[AlertLevel::Warning.0, AlertDescription::NoRenegotiation.0],
-    )
+    let alert = [AlertLevel::Warning.0, AlertDescription::NoRenegotiation.0];
+    match cx.datagram.as_deref_mut() {
+        Some(dg) => dg.send_single(ContentType::Alert, &alert),
+        None => cx.record.write(cx.tx, ContentType::Alert, &alert),
+    }
 }

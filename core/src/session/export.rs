@@ -69,7 +69,12 @@ impl Session {
         }
         let version = ProtocolVersion(r.u16()?);
         let suite = CipherSuite(r.u16()?);
-        let suite_matches = suites::by_id(suite).is_some_and(|s| s.version == version);
+        // DTLS 1.2 sessions use the TLS 1.2 suites.
+        let suite_version = match version {
+            ProtocolVersion::DTLSv1_2 => ProtocolVersion::TLSv1_2,
+            v => v,
+        };
+        let suite_matches = suites::by_id(suite).is_some_and(|s| s.version == suite_version);
         if format == 1 && version != ProtocolVersion::TLSv1_3 || !suite_matches {
             return Err(InvalidMessage::IllegalValue("session version or suite"));
         }
@@ -92,7 +97,7 @@ impl Session {
             (id, ems)
         };
         r.expect_empty()?;
-        let tls12 = version == ProtocolVersion::TLSv1_2;
+        let tls12 = suite_version == ProtocolVersion::TLSv1_2;
         if secret.is_empty() || (ticket.is_empty() && (!tls12 || session_id.is_empty())) {
             return Err(InvalidMessage::EmptyVector);
         }

@@ -105,11 +105,13 @@ pub(crate) enum FlightItem {
 pub(crate) enum Received {
     /// New bytes of a current or future message were stored.
     Progress,
-    /// A message we already processed: the peer retransmitted, so our last
-    /// flight was probably lost.
+    /// The last message of the peer's previous flight, again: the peer
+    /// retransmitted that flight, so ours (its answer) was probably lost.
     Retransmission,
-    /// Nothing new: duplicates, messages too far ahead, messages dropped
-    /// for the buffering budget, fragments at another epoch.
+    /// Nothing new: duplicates (including the rest of a retransmitted
+    /// flight and messages of the flight being received), messages too far
+    /// ahead, messages dropped for the buffering budget, fragments at
+    /// another epoch.
     Ignored,
 }
 
@@ -173,6 +175,10 @@ impl Incoming {
 pub(crate) struct DatagramHandshake {
     next_send: u16,
     next_receive: u16,
+    /// `next_receive` when our current flight began: the first message of
+    /// the peer flight that answers it. The message just before it ends
+    /// the flight ours answered.
+    peer_flight_start: u16,
     flight: Vec<FlightItem>,
     incoming: Vec<Incoming>,
     max_buffering: usize,
@@ -190,6 +196,7 @@ impl DatagramHandshake {
         Self {
             next_send: 0,
             next_receive: 0,
+            peer_flight_start: 0,
             flight: Vec::new(),
             incoming: Vec::new(),
             max_buffering: options.max_buffering,
@@ -216,9 +223,21 @@ impl DatagramHandshake {
         out
     }
 
-    /// Starts a new outgoing flight: forgets the stored one.
+    /// A renegotiation starts: message_seq begins again at 0 both ways
+    /// (RFC 6347 4.2.2) and nothing of the previous handshake is buffered.
+    /// The stored flight stays until the next one begins.
+    pub fn restart_sequences(&mut self) {
+        self.next_send = 0;
+        self.next_receive = 0;
+        self.peer_flight_start = 0;
+        self.incoming.clear();
+    }
+
+    /// Starts a new outgoing flight: forgets the stored one. Everything the
+    /// peer sent so far is what this flight answers.
     pub fn begin_flight(&mut self) {
         self.flight.clear();
+        self.peer_flight_start = self.next_receive;
     }
 
     pub fn push(&mut self, item: FlightItem) {
@@ -358,7 +377,14 @@ impl DatagramHandshake {
     ) -> Result<Received, Error> {
         let (seq32, next32) = (u32::from(seq), u32::from(self.next_receive));
         if seq32 < next32 {
-            return Ok(Received::Retransmission);
+            // Only the last message of the peer's previous flight counts
+            // as its retransmission: one resend of ours per resent flight,
+            // and none for copies of the flight we are receiving.
+            return Ok(if seq.wrapping_add(1) == self.peer_flight_start {
+                Received::Retransmission
+            } else {
+                Received::Ignored
+            });
         }
         if seq32 >= next32 + MAX_MESSAGES_AHEAD {
             return Ok(Received::Ignored);
@@ -471,6 +497,7 @@ impl DatagramHandshake {
     pub fn set_sequences(&mut self, next_send: u16, next_receive: u16) {
         self.next_send = next_send;
         self.next_receive = next_receive;
+        self.peer_flight_start = next_receive;
         self.incoming.retain(|m| {
             m.seq >= next_receive && u32::from(m.seq) < u32::from(next_receive) + MAX_MESSAGES_AHEAD
         });

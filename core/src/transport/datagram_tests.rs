@@ -231,13 +231,17 @@ fn far_future_messages_are_ignored() {
 }
 
 #[test]
-fn old_message_seq_is_a_retransmission() {
+fn last_message_of_the_answered_flight_again_is_a_retransmission() {
     let mut rx = DatagramHandshake::new(&options());
     let m0 = fragment(1, 4, 0, 0, b"abcd");
     assert_eq!(rx.receive(0, &m0).unwrap(), Received::Progress);
     // Repeated before being taken: a duplicate, nothing new.
     assert_eq!(rx.receive(0, &m0).unwrap(), Received::Ignored);
     rx.next_message().unwrap();
+    // Taken, but our answer has not begun: a copy from the flight we are
+    // still receiving.
+    assert_eq!(rx.receive(0, &m0).unwrap(), Received::Ignored);
+    rx.begin_flight();
     assert_eq!(rx.receive(0, &m0).unwrap(), Received::Retransmission);
     // A record with old and new fragments counts as progress.
     let mut both = m0.clone();
@@ -428,4 +432,41 @@ fn packing_respects_mtu_and_order() {
     let unpacked = pack_datagrams(records.clone(), 1000, false);
     assert_eq!(unpacked, records);
     assert!(pack_datagrams(Vec::new(), 1000, true).is_empty());
+}
+
+#[test]
+fn only_the_last_message_of_a_resent_flight_asks_for_our_resend() {
+    let mut rx = DatagramHandshake::new(&options());
+    let flight: Vec<_> = (0..3u16)
+        .map(|seq| fragment(11, 2, seq, 0, b"ab"))
+        .collect();
+    for m in &flight {
+        rx.receive(0, m).unwrap();
+        rx.next_message().unwrap();
+    }
+    rx.begin_flight();
+    assert_eq!(rx.receive(0, &flight[0]).unwrap(), Received::Ignored);
+    assert_eq!(rx.receive(0, &flight[1]).unwrap(), Received::Ignored);
+    assert_eq!(rx.receive(0, &flight[2]).unwrap(), Received::Retransmission);
+}
+
+#[test]
+fn renegotiation_restarts_message_seq() {
+    let mut rx = DatagramHandshake::new(&options());
+    for seq in 0..4u16 {
+        rx.receive(0, &fragment(1, 1, seq, 0, b"a")).unwrap();
+        rx.next_message().unwrap();
+    }
+    // A buffered message of the old handshake is forgotten too.
+    rx.receive(0, &fragment(1, 1, 5, 0, b"z")).unwrap();
+    rx.restart_sequences();
+    assert_eq!(rx.next_receive_seq(), 0);
+    assert_eq!(rx.buffered_bytes(), 0);
+    assert_eq!(
+        rx.receive(1, &fragment(1, 1, 0, 0, b"h")).unwrap(),
+        Received::Progress
+    );
+    let (_, message) = rx.next_message().unwrap();
+    assert_eq!(&message[4..6], &[0, 0], "message_seq 0");
+    assert_eq!(rx.prepare(&[2, 0, 0, 0])[4..6], [0, 0]);
 }

@@ -451,6 +451,7 @@ fn rsa_premaster_falls_back_to_random_bytes() {
 
 fn session(ems: bool) -> SessionState12 {
     SessionState12 {
+        version: ProtocolVersion::TLSv1_2,
         suite: CipherSuite(ECDHE_ECDSA_GCM),
         master: Zeroizing::new([1; 48]),
         extended_master_secret: ems,
