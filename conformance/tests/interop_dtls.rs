@@ -4,7 +4,11 @@
 //! and the Mbed TLS 2.28 peer program (`--dtls`). Our servers and theirs
 //! keep HelloVerifyRequest cookies on. Covered: AES-GCM and CBC suites,
 //! DTLS-SRTP profile negotiation, small MTUs that fragment RSA certificate
-//! flights (with client authentication, in both directions). Data is
+//! flights (with client authentication, in both directions), session
+//! resumption by ticket and by session id in both roles, and renegotiation
+//! started by either side (Mbed TLS; OpenSSL 3.0's DTLS server signs its
+//! renegotiation ServerKeyExchange over the first handshake's randoms, so
+//! it cannot renegotiate with a client that checks). Data is
 //! checked byte for byte both ways, and the negotiated version and suite on
 //! both sides. No peer here supports RFC 9146 connection IDs (OpenSSL 3.0,
 //! GnuTLS 3.7 and Debian's Mbed TLS 2.28 build lack them), so CIDs are
@@ -147,7 +151,12 @@ fn exchange_with_client(srv: &mut Proc, cl: &mut Proc, seed: u32, summary: &str)
 /// `openssl s_server -dtls1_2` for one connection, once its UDP port is
 /// bound.
 fn s_server(stem: &str, extra: &[&str]) -> (Proc, u16) {
-    let mut fixed = strings(&["-dtls1_2", "-naccept", "1"]);
+    s_server_for(stem, 1, extra)
+}
+
+/// `openssl s_server -dtls1_2` for `connections` connections.
+fn s_server_for(stem: &str, connections: u32, extra: &[&str]) -> (Proc, u16) {
+    let mut fixed = strings(&["-dtls1_2", "-naccept", &connections.to_string()]);
     fixed.extend(strings(&[
         "-cert",
         &testdata(&format!("{stem}.pem")),
@@ -533,4 +542,250 @@ fn server_mbedtls_mtu_400() {
         "suite=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         "suite=TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256",
     );
+}
+
+// ---- resumption and renegotiation --------------------------------------------
+
+/// Our client --reconnect against a server serving two connections: the
+/// second resumes; data flows both ways on it.
+fn client_resumes_against(srv: &mut Proc, port: u16, seed: u32) {
+    let (to_client, to_server) = payloads(seed);
+    let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
+    let resumed = cl.wait_stderr(b"resumed=yes", STEP);
+    srv.write(&to_client);
+    cl.write(&to_server);
+    let got = cl.wait_stdout(&to_client, STEP);
+    let got_server = srv.wait_stdout(&to_server, STEP);
+    cl.close_stdin();
+    let status = cl.wait(STEP);
+    let ctx = transcripts(&[&cl, srv]);
+    resumed.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    got_server.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "client failed\n{ctx}");
+    let summaries: Vec<_> = cl
+        .stderr()
+        .lines()
+        .filter(|l| l.starts_with("embertls: version=DTLSv1.2 "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(summaries.len(), 2, "{ctx}");
+    assert!(summaries[0].ends_with("resumed=no"), "{ctx}");
+    assert!(summaries[1].ends_with("resumed=yes"), "{ctx}");
+    // An abbreviated handshake exchanges no new key.
+    assert!(summaries[1].contains(" group=- "), "{ctx}");
+}
+
+#[test]
+fn client_openssl_resumes_by_ticket() {
+    let (mut srv, port) = s_server_for("server-p256", 2, &["-brief"]);
+    client_resumes_against(&mut srv, port, line!());
+}
+
+#[test]
+fn client_openssl_resumes_by_session_id() {
+    let (mut srv, port) = s_server_for("server-p256", 2, &["-brief", "-no_ticket"]);
+    client_resumes_against(&mut srv, port, line!());
+}
+
+/// `s_client -reconnect` connects six times with one session; our server
+/// (serving one client after another) resumes the last five.
+#[test]
+fn server_openssl_client_resumes() {
+    let mut args = strings(&["--dtls", "-v"]);
+    args.extend(cert_args("server-p256"));
+    let (srv, port) = embertls_server(&refs(&args));
+    let mut cl = s_client(port, "ca-p256.pem", &["-reconnect"]);
+    let reused = cl.wait_stdout(b"Reused, TLSv1.2", STEP);
+    cl.close_stdin();
+    let status = cl.wait(STEP);
+    let all_resumed = eventually(STEP, || srv.stderr().matches("resumed=yes").count() == 5);
+    let ctx = transcripts(&[&cl, &srv]);
+    reused.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(status.is_ok_and(|s| s.success()), "s_client failed\n{ctx}");
+    assert!(all_resumed, "five resumptions\n{ctx}");
+    assert_eq!(srv.stderr().matches("resumed=no").count(), 1, "{ctx}");
+}
+
+fn client_mbedtls_resumes(peer: &[&str]) {
+    let mut args = strings(&["--dtls", "--accept", "2"]);
+    args.extend(pki_args(None, Some("server-p256")));
+    args.extend(strings(peer));
+    let (mut srv, port) = mbedtls_server(&refs(&args));
+    let (_, to_server) = payloads(line!());
+    let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
+    cl.write(&to_server);
+    let got = cl.wait_stdout(&to_server, STEP);
+    let ctx = transcripts(&[&cl, &srv]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    succeeds(&mut cl, &[&srv]);
+    let lines = mbedtls_success(&mut srv, 2, &[&cl]);
+    let ctx = transcripts(&[&cl, &srv]);
+    assert_fields(&lines[0], "version=DTLSv1.2 resumed=no", &ctx);
+    assert_fields(&lines[1], "version=DTLSv1.2 resumed=yes", &ctx);
+    assert!(cl.stderr().contains("resumed=yes"), "{ctx}");
+}
+
+#[test]
+fn client_mbedtls_resumes_by_ticket() {
+    client_mbedtls_resumes(&["--tickets"]);
+}
+
+#[test]
+fn client_mbedtls_resumes_by_session_id() {
+    client_mbedtls_resumes(&[]);
+}
+
+/// The Mbed TLS client resumes with our server. Regression: it draws a
+/// fresh session id for the ClientHello that repeats the first with the
+/// cookie, which our cookie used to cover, so every repeat got another
+/// HelloVerifyRequest.
+fn server_mbedtls_resumes(ours: &[&str]) {
+    let mut args = strings(&["--dtls", "-v", "--echo"]);
+    args.extend(cert_args("server-p256"));
+    args.extend(strings(ours));
+    let (srv, port) = embertls_server(&refs(&args));
+    let mut client = strings(&[
+        "--dtls",
+        "--server-name",
+        "localhost",
+        "--message",
+        "resume me",
+        "--reconnect",
+    ]);
+    client.extend(pki_args(Some("ca-p256.pem"), None));
+    let mut cl = mbedtls_client(port, &refs(&client));
+    let lines = mbedtls_success(&mut cl, 2, &[&srv]);
+    let ctx = transcripts(&[&cl, &srv]);
+    assert_fields(&lines[0], "version=DTLSv1.2 resumed=no", &ctx);
+    assert_fields(&lines[1], "version=DTLSv1.2 resumed=yes", &ctx);
+    assert!(
+        eventually(STEP, || srv.stderr().contains("resumed=yes")),
+        "{ctx}"
+    );
+}
+
+#[test]
+fn server_mbedtls_resumes_by_ticket() {
+    server_mbedtls_resumes(&[]);
+}
+
+#[test]
+fn server_mbedtls_resumes_by_session_id() {
+    server_mbedtls_resumes(&["--no-tickets", "--session-cache"]);
+}
+
+#[test]
+fn client_renegotiates_with_mbedtls() {
+    client_mbedtls(
+        "server-p256",
+        "ca-p256.pem",
+        &["--allow-renegotiation"],
+        &["--renegotiate"],
+        "verify=ok",
+        "renegotiated=yes",
+    );
+}
+
+/// The Mbed TLS server sends HelloRequest (message_seq 0 of a new
+/// handshake, under the current keys); our client renegotiates.
+#[test]
+fn mbedtls_server_renegotiates_with_our_client() {
+    let mut args = strings(&["--dtls", "--renegotiate"]);
+    args.extend(pki_args(None, Some("server-p256")));
+    let (mut srv, port) = mbedtls_server(&refs(&args));
+    let (_, to_server) = payloads(line!());
+    let mut cl = our_client(port, "ca-p256.pem", &["--allow-renegotiation"]);
+    let renegotiated = cl.wait_stderr(b"embertls: renegotiated version=DTLSv1.2", STEP);
+    cl.write(&to_server);
+    let got = cl.wait_stdout(&to_server, STEP);
+    let ctx = transcripts(&[&cl, &srv]);
+    renegotiated.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    succeeds(&mut cl, &[&srv]);
+    let lines = mbedtls_success(&mut srv, 1, &[&cl]);
+    let ctx = transcripts(&[&cl, &srv]);
+    assert_fields(&lines[0], "version=DTLSv1.2 renegotiated=yes", &ctx);
+}
+
+#[test]
+fn mbedtls_client_renegotiates_with_our_server() {
+    server_mbedtls(
+        "server-p256",
+        "ca-p256.pem",
+        &["--allow-renegotiation"],
+        &["--renegotiate"],
+        &format!("suite={GCM}"),
+        "renegotiated=yes",
+    );
+}
+
+#[test]
+fn client_gnutls_resumes() {
+    let cert = testdata("server-p256.pem");
+    let key = testdata("server-p256.key");
+    let fixed = strings(&[
+        "--udp",
+        "--echo",
+        "--x509certfile",
+        &cert,
+        "--x509keyfile",
+        &key,
+        "--priority",
+        GNUTLS_DTLS12,
+    ]);
+    let (srv, port) = spawn_bound_udp("gnutls-serv", "gnutls-serv", move |port| {
+        let mut args = strings(&["-p", &port.to_string()]);
+        args.extend(fixed.iter().cloned());
+        args
+    });
+    let (_, to_server) = payloads(line!());
+    let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
+    cl.write(&to_server);
+    let got = cl.wait_stdout(&to_server, STEP);
+    cl.close_stdin();
+    let ctx = transcripts(&[&cl, &srv]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    succeeds(&mut cl, &[&srv]);
+    let ctx = transcripts(&[&cl, &srv]);
+    assert!(cl.stderr().contains("resumed=no"), "{ctx}");
+    assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
+    assert!(
+        cl.stderr()
+            .lines()
+            .any(|l| l.starts_with("embertls: version=DTLSv1.2 ") && l.ends_with("resumed=yes")),
+        "{ctx}"
+    );
+}
+
+#[test]
+fn server_gnutls_client_resumes() {
+    let mut args = strings(&["--dtls", "-v"]);
+    args.extend(cert_args("server-p256"));
+    let (srv, port) = embertls_server(&refs(&args));
+    let cl_args = strings(&[
+        "--udp",
+        "-p",
+        &port.to_string(),
+        "127.0.0.1",
+        "--x509cafile",
+        &testdata("ca-p256.pem"),
+        "--verify-hostname",
+        "localhost",
+        "--priority",
+        GNUTLS_DTLS12,
+        "--resume",
+    ]);
+    let mut cl = Proc::spawn("gnutls-cli", "gnutls-cli", &cl_args);
+    let resumed = cl.wait_stdout(b"*** This is a resumed session", STEP);
+    cl.close_stdin();
+    let status = cl.wait(STEP);
+    let server_saw = eventually(STEP, || srv.stderr().contains("resumed=yes"));
+    let ctx = transcripts(&[&cl, &srv]);
+    resumed.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "gnutls-cli failed\n{ctx}"
+    );
+    assert!(server_saw, "{ctx}");
 }

@@ -215,15 +215,17 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Extra facts for --verbose: `hrr=yes client-auth=no sni=localhost peer-certs=2`.
+/// Extra facts for --verbose: `hrr=yes client-auth=no sni=localhost
+/// peer-certs=2 resumed=no`.
 pub fn details(conn: &Connection) -> String {
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     format!(
-        "hrr={} client-auth={} sni={} peer-certs={}",
+        "hrr={} client-auth={} sni={} peer-certs={} resumed={}",
         yes_no(conn.hello_retry_happened()),
         yes_no(conn.client_authenticated()),
         conn.server_name().unwrap_or("-"),
-        conn.peer_certificates().len()
+        conn.peer_certificates().len(),
+        yes_no(conn.resumed())
     )
 }
 

@@ -130,27 +130,26 @@ impl CookieGenerator for HmacCookies {
     }
 }
 
-/// The fields of a DTLS ClientHello body without its cookie: what the cookie
-/// MAC covers, identical in the first ClientHello and the one repeating it
-/// with the cookie. Only the fields up to the cookie are parsed; the rest
-/// is kept as it is.
-// Used by the connection integration (the DTLS server's HelloVerifyRequest
-// step), which lands separately.
-#[allow(dead_code)]
+/// The fields of a DTLS ClientHello body that the cookie MAC covers: all
+/// but the session id and the cookie. The session id is left out because a
+/// client presenting a ticket may draw a fresh one for the hello that
+/// repeats the first with the cookie (Mbed TLS does); the random, suites
+/// and extensions still tie the cookie to the first hello. Only the fields
+/// up to the cookie are parsed; the rest is kept as it is.
 pub(crate) fn hello_fields_for_cookie(client_hello_body: &[u8]) -> Result<Vec<u8>, InvalidMessage> {
+    const VERSION_AND_RANDOM: usize = 2 + 32;
     let mut r = Reader::new(client_hello_body);
-    r.take(2 + 32)?;
+    r.take(VERSION_AND_RANDOM)?;
     let session_id = r.vec_u8()?;
     if session_id.len() > 32 {
         return Err(InvalidMessage::IllegalValue(
             "session id longer than 32 bytes",
         ));
     }
-    let before = client_hello_body.len() - r.remaining();
     r.vec_u8()?;
     let rest = r.rest();
-    let mut out = Vec::with_capacity(before + rest.len());
-    out.extend_from_slice(&client_hello_body[..before]);
+    let mut out = Vec::with_capacity(VERSION_AND_RANDOM + rest.len());
+    out.extend_from_slice(&client_hello_body[..VERSION_AND_RANDOM]);
     out.extend_from_slice(rest);
     Ok(out)
 }
@@ -234,7 +233,7 @@ mod tests {
     }
 
     #[test]
-    fn hello_fields_drop_the_cookie() {
+    fn hello_fields_drop_the_session_id_and_cookie() {
         let mut hello = ClientHello {
             legacy_version: ProtocolVersion(0xfefd),
             random: [3; 32],
@@ -246,17 +245,26 @@ mod tests {
         };
         let mut first = Vec::new();
         hello.write(&mut first);
+        // The repeat carries the cookie and, as from a client presenting a
+        // ticket, a fresh session id.
         hello.dtls_cookie = Some(vec![9; 33]);
+        hello.session_id = SessionId::new(&[5; 32]).unwrap();
         let mut second = Vec::new();
         hello.write(&mut second);
         let fields = hello_fields_for_cookie(&first).unwrap();
         assert_eq!(fields, hello_fields_for_cookie(&second).unwrap());
-        assert_eq!(fields.len(), first.len() - 1);
-        assert_eq!(&fields[..2 + 32 + 1 + 8], &first[..2 + 32 + 1 + 8]);
+        assert_eq!(fields.len(), first.len() - 1 - 8 - 1);
+        assert_eq!(&fields[..2 + 32], &first[..2 + 32]);
+        assert_eq!(&fields[2 + 32..], &first[2 + 32 + 1 + 8 + 1..]);
+        // Another random is another hello.
+        hello.random = [6; 32];
+        let mut other = Vec::new();
+        hello.write(&mut other);
+        assert_ne!(fields, hello_fields_for_cookie(&other).unwrap());
         // Truncations fail or give fewer fields, never panic.
         for cut in 0..second.len() {
             let r = hello_fields_for_cookie(&second[..cut]);
-            assert_eq!(r.is_ok(), cut >= 2 + 32 + 1 + 8 + 1 + 33, "cut {cut}");
+            assert_eq!(r.is_ok(), cut >= 2 + 32 + 1 + 32 + 1 + 33, "cut {cut}");
         }
         // An over-long session id is refused.
         let mut bad = first.clone();
