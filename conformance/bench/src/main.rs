@@ -1128,7 +1128,7 @@ sent over a socket. Every contender does the same work:
   setup (X25519, extended master secret, the P-256 certificate and its \
   verification, no tickets, no session cache) over datagrams. Each \
   datagram a side sends is handed to the other whole (embertls: one \
-  `handle_input` per `Output::Transmit`; OpenSSL: an `SslStream` over a \
+  `handle_datagram` per `Output::Transmit` (copied into a reused receive buffer, as from a UDP socket); OpenSSL: an `SslStream` over a \
   Rust datagram queue whose reads return exactly one datagram, as a UDP \
   socket does). The handshake row uses \
   TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 with a 1,400-byte MTU and \

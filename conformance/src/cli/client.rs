@@ -142,7 +142,7 @@ fn first_visit(
             None if session.handshake_done => break,
             None => return Err(CliError::new("first connection: handshake timed out")),
             Some(Input::Net(data)) => {
-                session.feed(&data)?;
+                session.feed(data)?;
             }
             Some(Input::Completed(id, result)) => {
                 session.complete(id, result)?;
@@ -377,7 +377,7 @@ fn drive_inner(
             }
             Some(Input::Net(data)) => {
                 last_rx = StdInstant::now();
-                let events = session.feed(&data)?;
+                let events = session.feed(data)?;
                 act(session, events)?;
             }
             Some(Input::Completed(id, result)) => {

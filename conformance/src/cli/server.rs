@@ -294,7 +294,7 @@ fn drive_inner(
                 started.get_or_insert_with(StdInstant::now);
                 let mut events = match input {
                     Input::Completed(id, result) => session.complete(id, result)?,
-                    Input::Net(data) => session.feed(&data)?,
+                    Input::Net(data) => session.feed(data)?,
                     _ => Vec::new(),
                 };
                 while !events.is_empty() {

@@ -385,10 +385,12 @@ impl Session {
         Ok(out)
     }
 
-    /// Feeds bytes from the peer. On an engine error the alert it queued is
-    /// sent before the error is returned.
-    pub fn feed(&mut self, data: &[u8]) -> Result<Vec<Happening>, CliError> {
-        if let Link::Udp { peer, id_set, .. } = &mut self.link {
+    /// Feeds bytes from the peer (over UDP, one datagram, handed over
+    /// without a copy). On an engine error the alert it queued is sent
+    /// before the error is returned.
+    pub fn feed(&mut self, data: Vec<u8>) -> Result<Vec<Happening>, CliError> {
+        let now = self.now();
+        let result = if let Link::Udp { peer, id_set, .. } = &mut self.link {
             if !*id_set {
                 // The server's first datagram: bind cookies to its sender.
                 if let Some(addr) = *peer.lock().unwrap() {
@@ -396,9 +398,14 @@ impl Session {
                     *id_set = true;
                 }
             }
-        }
-        let now = self.now();
-        match self.conn.handle_input(data, now) {
+            let datagram = bytes::Bytes::from(data)
+                .try_into_mut()
+                .unwrap_or_else(|shared| bytes::BytesMut::from(&shared[..]));
+            self.conn.handle_datagram(datagram, now)
+        } else {
+            self.conn.handle_input(&data, now)
+        };
+        match result {
             Ok(()) => self.drain(),
             Err(e) => {
                 let _ = self.drain();

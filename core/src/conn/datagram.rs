@@ -36,6 +36,10 @@ pub(crate) struct Datagram {
     pub handshake: DatagramHandshake,
     /// Datagrams ready to send, in order.
     pub out: VecDeque<Bytes>,
+    /// Where single-record datagrams are sealed: its storage comes back for
+    /// reuse once the caller drops the datagrams, so application data
+    /// does not allocate per record.
+    tx: BytesMut,
     pub options: DtlsOptions,
     /// Server: the client's transport address, bound into cookies.
     pub client_transport_id: Option<Vec<u8>>,
@@ -61,6 +65,7 @@ impl Datagram {
             records: DtlsRecordLayer::new(&options),
             handshake: DatagramHandshake::new(&options),
             out: VecDeque::new(),
+            tx: BytesMut::new(),
             client_transport_id: None,
             unsent: false,
             receiving: false,
@@ -169,10 +174,10 @@ impl Datagram {
 
     /// One record in a datagram of its own (application data, alerts).
     pub fn send_single(&mut self, content_type: ContentType, payload: &[u8]) -> Result<(), Error> {
-        let mut out = BytesMut::new();
         let epoch = self.records.write_epoch();
-        self.records.seal(epoch, content_type, payload, &mut out)?;
-        self.out.push_back(out.freeze());
+        self.records
+            .seal(epoch, content_type, payload, &mut self.tx)?;
+        self.out.push_back(self.tx.split().freeze());
         Ok(())
     }
 
@@ -291,10 +296,9 @@ impl Connection {
             .ok_or(Error::ApiMisuse(ApiMisuse::NotDatagram))
     }
 
-    /// Processes one datagram.
-    pub(super) fn process_datagram(&mut self, data: &[u8]) -> Result<(), Error> {
-        let buf = BytesMut::from(data);
-        self.process_datagram_from(buf, 0)
+    /// Processes one datagram, decrypting in place in `datagram`.
+    pub(super) fn process_datagram(&mut self, datagram: BytesMut) -> Result<(), Error> {
+        self.process_datagram_from(datagram, 0)
     }
 
     /// Processes the records of `buf` from `pos`; stops (keeping the rest)

@@ -328,6 +328,43 @@ impl Connection {
     /// Feeds bytes received from the transport. Everything is consumed;
     /// complete records are processed at once unless an operation is pending.
     pub fn handle_input(&mut self, data: &[u8], now: Instant) -> Result<(), Error> {
+        if !self.accept_input(data.len(), now)? {
+            return Ok(());
+        }
+        if self.datagram.is_some() {
+            // One call, one datagram.
+            let result = self.process_datagram(BytesMut::from(data));
+            return self.settle(result);
+        }
+        self.rx.extend_from_slice(data);
+        let result = self.process();
+        self.settle(result)
+    }
+
+    /// DTLS: [`Self::handle_input`] for one datagram the caller owns (a
+    /// receive buffer, say). Records are decrypted in place in it and
+    /// application data comes out as slices of it, so no byte is copied.
+    /// Over TLS it is `handle_input(&datagram, now)`.
+    pub fn handle_datagram(&mut self, datagram: BytesMut, now: Instant) -> Result<(), Error> {
+        if self.datagram.is_none() {
+            return self.handle_input(&datagram, now);
+        }
+        if !self.accept_input(datagram.len(), now)? {
+            return Ok(());
+        }
+        let result = self.process_datagram(datagram);
+        self.settle(result)
+    }
+
+    /// Whether this connection runs over datagrams (DTLS), where each
+    /// input call is one datagram and [`Self::handle_datagram`] saves a copy.
+    pub fn is_datagram(&self) -> bool {
+        self.datagram.is_some()
+    }
+
+    /// What every input call checks first; `false` when the input is to be
+    /// ignored (after close_notify).
+    fn accept_input(&mut self, len: usize, now: Instant) -> Result<bool, Error> {
         self.now = now;
         self.last_input = now;
         if let Some(e) = &self.error {
@@ -335,22 +372,15 @@ impl Connection {
         }
         if self.received_close {
             // Nothing may follow close_notify; ignore it.
-            return Ok(());
+            return Ok(false);
         }
-        if self.ops.pending.is_some() && self.rx.len() + data.len() > MAX_BUFFERED_WHILE_PAUSED {
+        if self.ops.pending.is_some() && self.rx.len() + len > MAX_BUFFERED_WHILE_PAUSED {
             // The peer keeps talking while we wait for an operation; a
             // well-behaved peer has little to say at this point.
             let result = Err(PeerMisbehaved::ExcessiveDataWhilePaused.into());
-            return self.settle(result);
+            return self.settle(result).map(|()| false);
         }
-        if self.datagram.is_some() {
-            // One call, one datagram.
-            let result = self.process_datagram(data);
-            return self.settle(result);
-        }
-        self.rx.extend_from_slice(data);
-        let result = self.process();
-        self.settle(result)
+        Ok(true)
     }
 
     /// Lets timers fire: DTLS retransmits its last flight, or gives up

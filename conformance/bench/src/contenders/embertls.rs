@@ -264,6 +264,8 @@ fn check_dtls(client: &Connection, server: &Connection) -> Result<(), String> {
 #[derive(Default)]
 struct Seen {
     session: Option<Session>,
+    /// Where datagrams are received, as a UDP loop's reused buffer.
+    receive: bytes::BytesMut,
 }
 
 /// Delivers everything `from` has to `to`, serving operations and handing
@@ -278,9 +280,15 @@ fn pump(
     while let Some(out) = from.poll_output() {
         moved = true;
         match out {
-            Output::Transmit(bytes) => to
-                .handle_input(&bytes, NOW)
-                .map_err(|e| format!("{:?} failed: {e}", to.side()))?,
+            Output::Transmit(bytes) => {
+                let result = if to.is_datagram() {
+                    seen.receive.extend_from_slice(&bytes);
+                    to.handle_datagram(seen.receive.split(), NOW)
+                } else {
+                    to.handle_input(&bytes, NOW)
+                };
+                result.map_err(|e| format!("{:?} failed: {e}", to.side()))?
+            }
             Output::Event(Event::Operation(op)) => {
                 let result = op.perform();
                 from.complete(op.id, result)
@@ -385,6 +393,7 @@ impl Handshaker for Resumed {
 struct Pair {
     client: Connection,
     server: Connection,
+    seen: Seen,
 }
 
 impl Pair {
@@ -401,16 +410,19 @@ impl Pair {
         if client.cipher_suite() != Some(suite) {
             return Err(format!("negotiated {:?}", client.cipher_suite()));
         }
-        Ok(Self { client, server })
+        Ok(Self {
+            client,
+            server,
+            seen: Seen::default(),
+        })
     }
 }
 
 impl Bulk for Pair {
     fn transfer(&mut self, data: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), String> {
         self.client.send(data).map_err(|e| e.to_string())?;
-        let mut seen = Seen::default();
-        pump(&mut self.client, &mut self.server, &mut seen, sink)?;
-        pump(&mut self.server, &mut self.client, &mut seen, sink)?;
+        pump(&mut self.client, &mut self.server, &mut self.seen, sink)?;
+        pump(&mut self.server, &mut self.client, &mut self.seen, sink)?;
         Ok(())
     }
 }
