@@ -550,3 +550,79 @@ fn hello_verify_request_cookie_is_at_most_32_bytes() {
     };
     assert_eq!(flight[13], 2, "ServerHello after the cookie");
 }
+
+/// Datagrams that arrive while an operation is pending wait their turn. The
+/// client's flight, spread over several datagrams by a small MTU, reaches
+/// the server while it verifies the client's certificate (held by the
+/// test); once the verification completes the handshake finishes with no
+/// retransmission. Only the last waiting datagram used to be kept.
+#[test]
+fn datagrams_arriving_during_a_pending_operation_wait_for_it() {
+    use embertls::conn::{OperationRequest, Output};
+    use embertls::verify::VerifyMode;
+    use embertls_conformance::testkit::pair::{all_test_roots, certified_key};
+
+    let (mut client, mut server) = netem_configs(Mode::AlwaysPending, "rsa");
+    client.client_cert = Some(certified_key(&client.common.provider, "client", "rsa"));
+    server.common.verify_mode = VerifyMode::Required;
+    server.common.roots = all_test_roots();
+    for common in [&mut client.common, &mut server.common] {
+        common.dtls.mtu = 300;
+    }
+    let now = Instant::ZERO;
+    let mut client = Connection::client(Arc::new(client), Some("localhost"), now).unwrap();
+    let mut server = Connection::server(Arc::new(server), now).unwrap();
+    let mut held = None;
+    let mut arrived_while_held = 0;
+    // Datagrams on their way, to the server (false) or the client (true).
+    let mut in_flight: std::collections::VecDeque<(bool, Bytes)> = Default::default();
+    for _ in 0..200 {
+        for from_server in [false, true] {
+            let from = if from_server {
+                &mut server
+            } else {
+                &mut client
+            };
+            while let Some(out) = from.poll_output() {
+                match out {
+                    Output::Transmit(datagram) => in_flight.push_back((from_server, datagram)),
+                    Output::Event(Event::Operation(op)) => {
+                        let verify =
+                            matches!(op.request, OperationRequest::VerifyCertificate { .. });
+                        if from_server && verify && held.is_none() {
+                            held = Some(op);
+                        } else {
+                            let result = op.perform();
+                            from.complete(op.id, result).unwrap();
+                        }
+                    }
+                    Output::Event(_) => {}
+                }
+            }
+        }
+        // One datagram at a time, so the later ones of a flight arrive
+        // after the server paused on the first.
+        if let Some((to_client, datagram)) = in_flight.pop_front() {
+            let to = if to_client { &mut client } else { &mut server };
+            arrived_while_held += usize::from(!to_client && held.is_some());
+            to.handle_input(&datagram, now).unwrap();
+        } else if let Some(op) = held.take() {
+            // Everything the client had is in; now the verification ends.
+            assert!(
+                arrived_while_held >= 2,
+                "the flight arrived during the pause"
+            );
+            let result = op.perform();
+            server.complete(op.id, result).unwrap();
+        } else {
+            break;
+        }
+    }
+    assert!(
+        !client.is_handshaking() && !server.is_handshaking(),
+        "client {} / server {}",
+        client.handshake_state(),
+        server.handshake_state()
+    );
+    assert!(server.client_authenticated());
+}

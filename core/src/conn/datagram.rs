@@ -54,8 +54,11 @@ pub(crate) struct Datagram {
     pub srtp_mki: Option<Vec<u8>>,
     /// Client: HelloVerifyRequests followed so far.
     pub hello_verify_requests: u8,
-    /// Input left in a datagram when an operation paused the handshake.
-    paused_input: Option<(BytesMut, usize)>,
+    /// Datagrams (and where to go on in each) waiting while an operation
+    /// pauses the handshake, oldest first; at most `max_buffering` bytes
+    /// besides the one the pause interrupted.
+    paused_input: VecDeque<(BytesMut, usize)>,
+    paused_bytes: usize,
 }
 
 impl Datagram {
@@ -73,7 +76,8 @@ impl Datagram {
             srtp_profile: None,
             srtp_mki: None,
             hello_verify_requests: 0,
-            paused_input: None,
+            paused_input: VecDeque::new(),
+            paused_bytes: 0,
             options,
         }
     }
@@ -296,9 +300,28 @@ impl Connection {
             .ok_or(Error::ApiMisuse(ApiMisuse::NotDatagram))
     }
 
-    /// Processes one datagram, decrypting in place in `datagram`.
+    /// Processes one datagram, decrypting in place in `datagram`. While an
+    /// operation is pending it waits its turn (or is dropped, as the
+    /// network might have, when the waiting datagrams fill the budget).
     pub(super) fn process_datagram(&mut self, datagram: BytesMut) -> Result<(), Error> {
+        if self.ops.pending.is_some() {
+            let dg = self.dg()?;
+            if dg.paused_bytes + datagram.len() <= dg.options.max_buffering {
+                dg.paused_bytes += datagram.len();
+                dg.paused_input.push_back((datagram, 0));
+            }
+            return Ok(());
+        }
         self.process_datagram_from(datagram, 0)
+    }
+
+    /// Keeps the rest of the datagram being processed for after the
+    /// pending operation, ahead of those that arrived during it.
+    fn pause_datagram(&mut self, buf: BytesMut, pos: usize) -> Result<(), Error> {
+        let dg = self.dg()?;
+        dg.paused_bytes += buf.len();
+        dg.paused_input.push_front((buf, pos));
+        Ok(())
     }
 
     /// Processes the records of `buf` from `pos`; stops (keeping the rest)
@@ -310,13 +333,11 @@ impl Connection {
     ) -> Result<(), Error> {
         loop {
             if self.ops.pending.is_some() {
-                self.dg()?.paused_input = Some((buf, pos));
-                return Ok(());
+                return self.pause_datagram(buf, pos);
             }
             self.drain_handshake_messages()?;
             if self.ops.pending.is_some() {
-                self.dg()?.paused_input = Some((buf, pos));
-                return Ok(());
+                return self.pause_datagram(buf, pos);
             }
             let Some(record) = self.dg()?.records.open_next(&mut buf, &mut pos)? else {
                 break;
@@ -366,14 +387,20 @@ impl Connection {
         self.flush_flight()
     }
 
-    /// After an operation completed: the rest of a paused datagram.
+    /// After an operation completed: the datagrams that waited for it, in
+    /// order, until one pauses the handshake again.
     pub(super) fn resume_datagram(&mut self) -> Result<(), Error> {
-        match self.dg()?.paused_input.take() {
-            Some((buf, pos)) => self.process_datagram_from(buf, pos),
-            None => {
-                self.drain_handshake_messages()?;
-                self.flush_flight()
+        loop {
+            if self.ops.pending.is_some() {
+                return Ok(());
             }
+            let dg = self.dg()?;
+            let Some((buf, pos)) = dg.paused_input.pop_front() else {
+                self.drain_handshake_messages()?;
+                return self.flush_flight();
+            };
+            dg.paused_bytes -= buf.len();
+            self.process_datagram_from(buf, pos)?;
         }
     }
 
