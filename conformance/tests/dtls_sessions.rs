@@ -222,3 +222,54 @@ fn declined_renegotiation_stops_the_hello_request_resends() {
     assert_eq!(net.client_stats.renegotiations, 0);
     net.exchange_data(3, "after the refusal");
 }
+
+/// Connection IDs and the DTLS-SRTP profile stay as negotiated across a
+/// renegotiation, and data then still travels in `tls12_cid` records. (The
+/// renegotiating ClientHello offers both again, as the first did, for peers
+/// that negotiate them per handshake; our own sides keep them either way.)
+#[test]
+fn renegotiation_keeps_connection_ids_and_srtp() {
+    use embertls::config::SrtpProfile;
+    for client_starts in [true, false] {
+        let (mut client, mut server) = dtls_configs(Mode::Direct, "p256");
+        for common in [&mut client.common, &mut server.common] {
+            common.tls12.renegotiation.enabled = true;
+            common.dtls.own_cid_len = Some(4);
+        }
+        client.common.dtls.srtp.profiles = vec![SrtpProfile::AES128_CM_HMAC_SHA1_80];
+        server.common.dtls.srtp.profiles = vec![SrtpProfile::AES128_CM_HMAC_SHA1_80];
+        let mut net = handshake(&client, &Arc::new(server), None, 0.0, 9);
+        let before = (
+            net.client.peer_cid().map(<[u8]>::to_vec),
+            net.server.peer_cid().map(<[u8]>::to_vec),
+        );
+        assert!(before.0.is_some() && before.1.is_some());
+        if client_starts {
+            net.client.renegotiate().unwrap();
+        } else {
+            net.server.renegotiate().unwrap();
+        }
+        let stop = net.run_until(|n| n.client_stats.renegotiations == 1);
+        assert_eq!(stop, Stop::Done, "client starts {client_starts}");
+        assert_eq!(net.settle(), Stop::Done);
+        for conn in [&net.client, &net.server] {
+            assert_eq!(
+                conn.srtp_profile(),
+                Some(SrtpProfile::AES128_CM_HMAC_SHA1_80)
+            );
+        }
+        assert_eq!(
+            (
+                net.client.peer_cid().map(<[u8]>::to_vec),
+                net.server.peer_cid().map(<[u8]>::to_vec),
+            ),
+            before
+        );
+        net.exchange_data(2, "after renegotiation");
+        // The data went in tls12_cid records.
+        let last = net.log.last().unwrap();
+        assert!(wire_records(&last.bytes, 4)
+            .iter()
+            .all(|r| r.content_type == 25));
+    }
+}

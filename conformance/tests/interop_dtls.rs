@@ -368,31 +368,32 @@ fn server_openssl_mtu_400_fragments_both_flights() {
 
 const GNUTLS_DTLS12: &str = "NORMAL:-VERS-ALL:+VERS-DTLS1.2";
 
-#[test]
-fn client_gnutls_echo_srtp_mtu_400() {
-    let cert = testdata("server-rsa.pem");
-    let key = testdata("server-rsa.key");
-    let fixed = strings(&[
+/// `gnutls-serv --udp --echo` for DTLS 1.2 with `stem`'s certificate.
+fn gnutls_serv(stem: &str, extra: &[&str]) -> (Proc, u16) {
+    let mut fixed = strings(&[
         "--udp",
         "--echo",
-        "-d",
-        "4",
         "--x509certfile",
-        &cert,
+        &testdata(&format!("{stem}.pem")),
         "--x509keyfile",
-        &key,
+        &testdata(&format!("{stem}.key")),
         "--priority",
         GNUTLS_DTLS12,
-        "--srtp-profiles",
-        SRTP_80,
-        "--mtu",
-        "400",
     ]);
-    let (srv, port) = spawn_bound_udp("gnutls-serv", "gnutls-serv", move |port| {
+    fixed.extend(strings(extra));
+    spawn_bound_udp("gnutls-serv", "gnutls-serv", move |port| {
         let mut args = strings(&["-p", &port.to_string()]);
         args.extend(fixed.iter().cloned());
         args
-    });
+    })
+}
+
+#[test]
+fn client_gnutls_echo_srtp_mtu_400() {
+    let (srv, port) = gnutls_serv(
+        "server-rsa",
+        &["-d", "4", "--srtp-profiles", SRTP_80, "--mtu", "400"],
+    );
     let (_, to_server) = payloads(line!());
     let mut cl = our_client(port, "ca-rsa.pem", &["--mtu", "400", "--srtp", SRTP_80]);
     cl.write(&to_server);
@@ -722,23 +723,7 @@ fn mbedtls_client_renegotiates_with_our_server() {
 
 #[test]
 fn client_gnutls_resumes() {
-    let cert = testdata("server-p256.pem");
-    let key = testdata("server-p256.key");
-    let fixed = strings(&[
-        "--udp",
-        "--echo",
-        "--x509certfile",
-        &cert,
-        "--x509keyfile",
-        &key,
-        "--priority",
-        GNUTLS_DTLS12,
-    ]);
-    let (srv, port) = spawn_bound_udp("gnutls-serv", "gnutls-serv", move |port| {
-        let mut args = strings(&["-p", &port.to_string()]);
-        args.extend(fixed.iter().cloned());
-        args
-    });
+    let (srv, port) = gnutls_serv("server-p256", &[]);
     let (_, to_server) = payloads(line!());
     let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
     cl.write(&to_server);

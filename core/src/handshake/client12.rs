@@ -423,6 +423,11 @@ pub(crate) fn start_renegotiation(
         None,
         Some(&traffic.established.binding),
     )?;
+    // The same CID and SRTP offer as the first handshake, so the new
+    // epoch keeps what the connection negotiated.
+    if let Some(dg) = cx.datagram.as_deref_mut() {
+        crate::conn::datagram::offer_dtls_extensions(dg, common, &mut hello.extensions)?;
+    }
     let encoded = encode(HandshakeType::ClientHello, |o| hello.write(o));
     let mut transcript = Vec::new();
     cx.send_handshake_recorded(&encoded, &mut transcript)?;
