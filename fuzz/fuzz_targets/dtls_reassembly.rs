@@ -8,7 +8,9 @@
 //! * `1`: a well-formed fragment built from (type, message_seq, length,
 //!   offset, fragment length), with body bytes that depend only on the
 //!   message and position, so overlapping fragments agree;
-//! * `2`: `set_sequences` (the HelloVerifyRequest restart);
+//! * `2`: by the top bits, `set_sequences` (the HelloVerifyRequest
+//!   restart), `begin_flight` (we answer; decides what counts as a
+//!   retransmission) or `restart_sequences` (a renegotiation starts);
 //! * `3`: a message fragmented by the sender side at a chosen record size,
 //!   reassembled from its fragments in reverse order by a fresh receiver,
 //!   which must give back the message (up to 8 KiB).
@@ -113,12 +115,20 @@ fuzz_target!(|data: &[u8]| {
                 p.extend((offset..offset + frag).map(|pos| body_byte(seq, pos)));
                 let _ = rx.receive(u16::from(op >> 6), &p);
             }
-            2 => {
-                let (Some(a), Some(b)) = (input.u8(), input.u8()) else {
-                    break;
-                };
-                rx.set_sequences(u16::from(a % 8), u16::from(b % 8));
-            }
+            2 => match op >> 6 {
+                0 => rx.begin_flight(),
+                1 => {
+                    rx.restart_sequences();
+                    assert_eq!(rx.next_receive_seq(), 0);
+                    assert_eq!(rx.buffered_bytes(), 0);
+                }
+                _ => {
+                    let (Some(a), Some(b)) = (input.u8(), input.u8()) else {
+                        break;
+                    };
+                    rx.set_sequences(u16::from(a % 8), u16::from(b % 8));
+                }
+            },
             _ => {
                 let (Some(typ), Some(len), Some(max_payload)) =
                     (input.u8(), input.u16(), input.u8())

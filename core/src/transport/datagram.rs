@@ -603,6 +603,16 @@ pub mod testing {
         pub fn set_sequences(&mut self, next_send: u16, next_receive: u16) {
             self.0.set_sequences(next_send, next_receive)
         }
+
+        /// We answer: the messages taken so far are the flight answered.
+        pub fn begin_flight(&mut self) {
+            self.0.begin_flight()
+        }
+
+        /// A renegotiation starts: message_seq from 0 again.
+        pub fn restart_sequences(&mut self) {
+            self.0.restart_sequences()
+        }
     }
 
     /// A TLS-form message as message `seq`, fragmented for records of at
