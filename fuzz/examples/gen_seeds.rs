@@ -13,7 +13,10 @@ use std::sync::Arc;
 use embertls::config::VersionRange;
 use embertls::{Connection, Instant};
 use embertls_conformance::testkit::rfc8448;
-use embertls_fuzz::{client, drain, server};
+use embertls_fuzz::{
+    client, drain, drain_datagrams, dtls_client, dtls_server, encode_datagrams, feed_datagrams,
+    server, TICK,
+};
 
 fn write(target: &str, name: &str, bytes: &[u8]) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -90,7 +93,10 @@ fn main() {
     s12.handle_input(&client12, Instant::ZERO).unwrap();
     s12.send(b"world").unwrap();
     let server12_after = drain(&mut s12);
-    assert!(!s12.is_handshaking(), "TLS 1.2 server finished the handshake");
+    assert!(
+        !s12.is_handshaking(),
+        "TLS 1.2 server finished the handshake"
+    );
     write(
         "client_input",
         "tls12_handshake_whole",
@@ -98,9 +104,12 @@ fn main() {
     );
     let mut config = embertls_fuzz::client_config();
     config.common.versions = VersionRange::TLS12_ONLY;
-    let mut c12 =
-        Connection::client(Arc::new(config), Some(embertls_fuzz::SERVER_NAME), Instant::ZERO)
-            .unwrap();
+    let mut c12 = Connection::client(
+        Arc::new(config),
+        Some(embertls_fuzz::SERVER_NAME),
+        Instant::ZERO,
+    )
+    .unwrap();
     let hello12 = drain(&mut c12);
     let mut s = server();
     s.handle_input(&hello12, Instant::ZERO).unwrap();
@@ -178,5 +187,53 @@ fn main() {
         &rfc8448::CERTIFICATE[4..],
     );
     write("handshake_messages", "key_update", &[1]);
+
+    // dtls_input: a real DTLS exchange with cookies; each side's seed is
+    // what the other sent it.
+    let (mut c, first) = dtls_client();
+    let mut s = dtls_server(true);
+    let (mut to_server, mut to_client) = (first, Vec::new());
+    let mut delivered = (0, 0);
+    for _ in 0..20 {
+        for d in &to_server[delivered.0..] {
+            s.handle_input(d, Instant::ZERO).unwrap();
+        }
+        delivered.0 = to_server.len();
+        to_client.extend(drain_datagrams(&mut s));
+        for d in &to_client[delivered.1..] {
+            c.handle_input(d, Instant::ZERO).unwrap();
+        }
+        delivered.1 = to_client.len();
+        to_server.extend(drain_datagrams(&mut c));
+        if !c.is_handshaking() && !s.is_handshaking() && delivered.0 == to_server.len() {
+            break;
+        }
+    }
+    assert!(!c.is_handshaking() && !s.is_handshaking(), "DTLS handshake");
+    c.send(b"hello").unwrap();
+    to_server.extend(drain_datagrams(&mut c));
+    // The seeds replay: fresh connections fed them finish the handshake.
+    let mut replay = dtls_server(true);
+    feed_datagrams(&mut replay, &encode_datagrams(&to_server));
+    assert!(!replay.is_handshaking(), "server seed replays");
+    let mut replay = dtls_client().0;
+    feed_datagrams(&mut replay, &encode_datagrams(&to_client));
+    assert!(!replay.is_handshaking(), "client seed replays");
+    let tick = TICK.to_be_bytes().to_vec();
+    write(
+        "dtls_input",
+        "server_handshake",
+        &[&[0u8][..], &encode_datagrams(&to_server)].concat(),
+    );
+    write(
+        "dtls_input",
+        "client_handshake",
+        &[&[1u8][..], &encode_datagrams(&to_client)].concat(),
+    );
+    write(
+        "dtls_input",
+        "client_retransmits",
+        &[&[1u8][..], &tick, &tick, &encode_datagrams(&to_client)].concat(),
+    );
     println!("seeds written under fuzz/seeds/");
 }

@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use embertls::config::{CertifiedKey, ClientConfig, ServerConfig, SingleCertAndKey};
+use embertls::config::{
+    CertifiedKey, ClientConfig, CommonConfig, ServerConfig, SingleCertAndKey, Transport,
+    VersionRange,
+};
 use embertls::crypto::CryptoProvider;
 use embertls::verify::{certificates_from_pem, RootStore};
 use embertls::{Connection, Event, Instant, Output};
@@ -106,6 +109,97 @@ pub fn feed_chunked(conn: &mut Connection, data: &[u8]) -> Vec<u8> {
         sent.extend(drain(conn));
         if result.is_err() {
             assert!(conn.handle_input(chunk, Instant::ZERO).is_err());
+            assert!(conn.send(b"x").is_err());
+            break;
+        }
+    }
+    sent
+}
+
+/// DTLS 1.2 over datagrams for a configuration.
+fn datagrams_only(common: &mut CommonConfig) {
+    common.transport = Transport::Datagram;
+    common.versions = VersionRange::TLS12_ONLY;
+}
+
+/// A DTLS server, with or without HelloVerifyRequest cookies, that knows
+/// its client's transport id.
+pub fn dtls_server(cookies: bool) -> Connection {
+    let mut config = server_config();
+    datagrams_only(&mut config.common);
+    if !cookies {
+        config.dtls_cookies = None;
+    }
+    let mut conn = Connection::server(Arc::new(config), Instant::ZERO).expect("server");
+    conn.set_client_transport_id(b"127.0.0.1:5684")
+        .expect("datagram server");
+    conn
+}
+
+/// A DTLS client that has sent its first ClientHello; returns it.
+pub fn dtls_client() -> (Connection, Vec<Vec<u8>>) {
+    let mut config = client_config();
+    datagrams_only(&mut config.common);
+    let mut conn =
+        Connection::client(Arc::new(config), Some(SERVER_NAME), Instant::ZERO).expect("client");
+    let sent = drain_datagrams(&mut conn);
+    (conn, sent)
+}
+
+/// Like [`drain`], keeping datagrams apart.
+pub fn drain_datagrams(conn: &mut Connection) -> Vec<Vec<u8>> {
+    let mut sent = Vec::new();
+    for _ in 0..10_000 {
+        match conn.poll_output() {
+            None => break,
+            Some(Output::Transmit(bytes)) => sent.push(bytes.to_vec()),
+            Some(Output::Event(Event::Operation(op))) => {
+                let result = op.perform();
+                let _ = conn.complete(op.id, result);
+            }
+            Some(Output::Event(_)) => {}
+        }
+    }
+    sent
+}
+
+/// A length (big-endian u16) that is not a datagram but a timer tick.
+pub const TICK: u16 = 0xffff;
+
+/// The input convention of `dtls_input` after its first byte: datagrams,
+/// each a big-endian u16 length and its bytes, or [`TICK`] for two seconds
+/// passing (retransmission timers fire).
+pub fn encode_datagrams(datagrams: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for d in datagrams {
+        out.extend_from_slice(&(d.len() as u16).to_be_bytes());
+        out.extend_from_slice(d);
+    }
+    out
+}
+
+/// Feeds datagrams and ticks to `conn`, draining output after each; stops
+/// at the first error, after checking that the dead connection refuses
+/// more input. Returns the datagrams sent.
+pub fn feed_datagrams(conn: &mut Connection, mut data: &[u8]) -> Vec<Vec<u8>> {
+    let mut sent = Vec::new();
+    let mut now = Instant::ZERO;
+    while let [a, b, rest @ ..] = data {
+        let len = u16::from_be_bytes([*a, *b]);
+        let result = if len == TICK {
+            data = rest;
+            now = now + std::time::Duration::from_secs(2);
+            conn.handle_timeout(now)
+        } else {
+            let len = usize::from(len).min(rest.len());
+            let (datagram, tail) = rest.split_at(len);
+            data = tail;
+            // The owned-buffer path, as a UDP loop would use it.
+            conn.handle_datagram(bytes::BytesMut::from(datagram), now)
+        };
+        sent.extend(drain_datagrams(conn));
+        if result.is_err() {
+            assert!(conn.handle_input(&[22, 0xfe, 0xfd], now).is_err());
             assert!(conn.send(b"x").is_err());
             break;
         }
