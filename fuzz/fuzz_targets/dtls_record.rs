@@ -22,14 +22,19 @@ use libfuzzer_sys::fuzz_target;
 const SUITES: [(CipherSuite, bool); 5] = [
     (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, true),
     (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, true),
-    (CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, true),
+    (
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        true,
+    ),
     (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, true),
     (CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, false),
 ];
 
 /// The largest key block of the suites above, cut to each suite's length.
 fn key_block(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(13).wrapping_add(5)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(13).wrapping_add(5))
+        .collect()
 }
 
 struct Ops<'a>(&'a [u8]);

@@ -4,8 +4,8 @@
 #![no_main]
 
 use embertls::msgs::handshake12::{
-    read_finished12, Certificate12, CertificateRequest12, ClientKeyExchange,
-    NewSessionTicket12, ServerKeyExchange,
+    read_finished12, Certificate12, CertificateRequest12, ClientKeyExchange, NewSessionTicket12,
+    ServerKeyExchange,
 };
 use embertls::suites::KeyExchange;
 use libfuzzer_sys::fuzz_target;
@@ -34,12 +34,18 @@ fuzz_target!(|input: &[u8]| {
     let kx = KEY_EXCHANGES[selector as usize % KEY_EXCHANGES.len()];
     if let Ok(ske) = ServerKeyExchange::read(data, kx) {
         let bytes = encode(|o| ske.write(o));
-        assert_eq!(bytes, data, "ServerKeyExchange re-encodes to the same bytes");
+        assert_eq!(
+            bytes, data,
+            "ServerKeyExchange re-encodes to the same bytes"
+        );
         assert!(ske.params_range.end <= data.len());
     }
     if let Ok(cke) = ClientKeyExchange::read(data, kx) {
         let bytes = encode(|o| cke.write(o));
-        assert_eq!(bytes, data, "ClientKeyExchange re-encodes to the same bytes");
+        assert_eq!(
+            bytes, data,
+            "ClientKeyExchange re-encodes to the same bytes"
+        );
     }
     if let Ok(cert) = Certificate12::read(data) {
         let bytes = encode(|o| cert.write(o));
