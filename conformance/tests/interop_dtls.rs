@@ -105,8 +105,15 @@ fn payloads(seed: u32) -> (Vec<u8>, Vec<u8>) {
 /// Our client against a server that prints what it receives and sends its
 /// standard input (s_server): payloads both ways, our summary line.
 fn exchange_with_server(srv: &mut Proc, cl: &mut Proc, seed: u32, summary: &str) {
+    let ctx = exchange_once_ready(srv, cl, seed, b"embertls: version=");
+    assert_summary(&cl.stderr(), &format!("version=DTLSv1.2 {summary}"), &ctx);
+}
+
+/// Once our client printed `ready`: payloads both ways (checked byte for
+/// byte), then the client ends cleanly. Returns the transcripts.
+fn exchange_once_ready(srv: &mut Proc, cl: &mut Proc, seed: u32, ready: &[u8]) -> String {
     let (to_client, to_server) = payloads(seed);
-    let done = cl.wait_stderr(b"embertls: version=", STEP);
+    let done = cl.wait_stderr(ready, STEP);
     srv.write(&to_client);
     cl.write(&to_server);
     let got = cl.wait_stdout(&to_client, STEP);
@@ -119,7 +126,7 @@ fn exchange_with_server(srv: &mut Proc, cl: &mut Proc, seed: u32, summary: &str)
     got_server.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     assert!(status.is_ok_and(|s| s.success()), "client failed\n{ctx}");
     assert_eq!(cl.stdout_bytes(), to_client, "client received\n{ctx}");
-    assert_summary(&cl.stderr(), &format!("version=DTLSv1.2 {summary}"), &ctx);
+    ctx
 }
 
 /// A peer client that sends its standard input and prints what arrives
@@ -550,20 +557,8 @@ fn server_mbedtls_mtu_400() {
 /// Our client --reconnect against a server serving two connections: the
 /// second resumes; data flows both ways on it.
 fn client_resumes_against(srv: &mut Proc, port: u16, seed: u32) {
-    let (to_client, to_server) = payloads(seed);
     let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
-    let resumed = cl.wait_stderr(b"resumed=yes", STEP);
-    srv.write(&to_client);
-    cl.write(&to_server);
-    let got = cl.wait_stdout(&to_client, STEP);
-    let got_server = srv.wait_stdout(&to_server, STEP);
-    cl.close_stdin();
-    let status = cl.wait(STEP);
-    let ctx = transcripts(&[&cl, srv]);
-    resumed.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    got_server.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    assert!(status.is_ok_and(|s| s.success()), "client failed\n{ctx}");
+    let ctx = exchange_once_ready(srv, &mut cl, seed, b"resumed=yes");
     let summaries: Vec<_> = cl
         .stderr()
         .lines()
