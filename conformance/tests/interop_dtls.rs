@@ -465,7 +465,21 @@ fn client_mbedtls(stem: &str, ca: &str, peer: &[&str], ours: &[&str], summary: &
     let mut args = strings(&["--dtls"]);
     args.extend(pki_args(None, Some(stem)));
     args.extend(strings(peer));
-    let (mut srv, port) = mbedtls_server(&refs(&args));
+    let (cl, lines, ctx) = echo_through_mbedtls_server(&args, ca, ours, 1);
+    assert_summary(&cl.stderr(), &format!("version=DTLSv1.2 {summary}"), &ctx);
+    assert_fields(&lines[0], &format!("version=DTLSv1.2 {mb}"), &ctx);
+}
+
+/// Our client (trusting `ca`, with `ours`) sends a payload the Mbed TLS
+/// server (`args`) echoes on the last of `connections`; both end cleanly.
+/// Returns our client, the peer's summary lines and the transcripts.
+fn echo_through_mbedtls_server(
+    args: &[String],
+    ca: &str,
+    ours: &[&str],
+    connections: usize,
+) -> (Proc, Vec<std::collections::HashMap<String, String>>, String) {
+    let (mut srv, port) = mbedtls_server(&refs(args));
     let (_, to_server) = payloads(line!());
     let mut cl = our_client(port, ca, ours);
     cl.write(&to_server);
@@ -474,11 +488,10 @@ fn client_mbedtls(stem: &str, ca: &str, peer: &[&str], ours: &[&str], summary: &
     got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
     // The peer closes after the echo; our client answers and ends.
     succeeds(&mut cl, &[&srv]);
-    let lines = mbedtls_success(&mut srv, 1, &[&cl]);
+    let lines = mbedtls_success(&mut srv, connections, &[&cl]);
     let ctx = transcripts(&[&cl, &srv]);
     assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
-    assert_summary(&cl.stderr(), &format!("version=DTLSv1.2 {summary}"), &ctx);
-    assert_fields(&lines[0], &format!("version=DTLSv1.2 {mb}"), &ctx);
+    (cl, lines, ctx)
 }
 
 #[test]
@@ -607,16 +620,7 @@ fn client_mbedtls_resumes(peer: &[&str]) {
     let mut args = strings(&["--dtls", "--accept", "2"]);
     args.extend(pki_args(None, Some("server-p256")));
     args.extend(strings(peer));
-    let (mut srv, port) = mbedtls_server(&refs(&args));
-    let (_, to_server) = payloads(line!());
-    let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
-    cl.write(&to_server);
-    let got = cl.wait_stdout(&to_server, STEP);
-    let ctx = transcripts(&[&cl, &srv]);
-    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    succeeds(&mut cl, &[&srv]);
-    let lines = mbedtls_success(&mut srv, 2, &[&cl]);
-    let ctx = transcripts(&[&cl, &srv]);
+    let (cl, lines, ctx) = echo_through_mbedtls_server(&args, "ca-p256.pem", &["--reconnect"], 2);
     assert_fields(&lines[0], "version=DTLSv1.2 resumed=no", &ctx);
     assert_fields(&lines[1], "version=DTLSv1.2 resumed=yes", &ctx);
     assert!(cl.stderr().contains("resumed=yes"), "{ctx}");
