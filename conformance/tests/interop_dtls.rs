@@ -401,16 +401,8 @@ fn client_gnutls_echo_srtp_mtu_400() {
         "server-rsa",
         &["-d", "4", "--srtp-profiles", SRTP_80, "--mtu", "400"],
     );
-    let (_, to_server) = payloads(line!());
-    let mut cl = our_client(port, "ca-rsa.pem", &["--mtu", "400", "--srtp", SRTP_80]);
-    cl.write(&to_server);
-    let got = cl.wait_stdout(&to_server, STEP);
-    cl.close_stdin();
-    let ctx = transcripts(&[&cl, &srv]);
-    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    succeeds(&mut cl, &[&srv]);
-    let ctx = transcripts(&[&cl, &srv]);
-    assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
+    let ours = ["--mtu", "400", "--srtp", SRTP_80];
+    let (cl, ctx) = echo_through(&srv, port, "ca-rsa.pem", &ours, true);
     assert_summary(
         &cl.stderr(),
         &format!(
@@ -470,9 +462,34 @@ fn client_mbedtls(stem: &str, ca: &str, peer: &[&str], ours: &[&str], summary: &
     assert_fields(&lines[0], &format!("version=DTLSv1.2 {mb}"), &ctx);
 }
 
-/// Our client (trusting `ca`, with `ours`) sends a payload the Mbed TLS
-/// server (`args`) echoes on the last of `connections`; both end cleanly.
-/// Returns our client, the peer's summary lines and the transcripts.
+/// Our client (trusting `ca`, with `ours`) sends a payload that the
+/// echoing server `srv` on `port` sends back; it then ends cleanly, after
+/// closing its input when `close_input` (servers that do not close).
+/// Returns our client and the transcripts.
+fn echo_through(
+    srv: &Proc,
+    port: u16,
+    ca: &str,
+    ours: &[&str],
+    close_input: bool,
+) -> (Proc, String) {
+    let (_, to_server) = payloads(line!());
+    let mut cl = our_client(port, ca, ours);
+    cl.write(&to_server);
+    let got = cl.wait_stdout(&to_server, STEP);
+    if close_input {
+        cl.close_stdin();
+    }
+    let ctx = transcripts(&[&cl, srv]);
+    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
+    succeeds(&mut cl, &[srv]);
+    let ctx = transcripts(&[&cl, srv]);
+    assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
+    (cl, ctx)
+}
+
+/// [`echo_through`] the Mbed TLS server (`args`), which echoes on the last
+/// of `connections` and closes; returns its summary lines too.
 fn echo_through_mbedtls_server(
     args: &[String],
     ca: &str,
@@ -480,17 +497,9 @@ fn echo_through_mbedtls_server(
     connections: usize,
 ) -> (Proc, Vec<std::collections::HashMap<String, String>>, String) {
     let (mut srv, port) = mbedtls_server(&refs(args));
-    let (_, to_server) = payloads(line!());
-    let mut cl = our_client(port, ca, ours);
-    cl.write(&to_server);
-    let got = cl.wait_stdout(&to_server, STEP);
-    let ctx = transcripts(&[&cl, &srv]);
-    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    // The peer closes after the echo; our client answers and ends.
-    succeeds(&mut cl, &[&srv]);
+    let (cl, _) = echo_through(&srv, port, ca, ours, false);
     let lines = mbedtls_success(&mut srv, connections, &[&cl]);
     let ctx = transcripts(&[&cl, &srv]);
-    assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
     (cl, lines, ctx)
 }
 
@@ -723,17 +732,8 @@ fn mbedtls_client_renegotiates_with_our_server() {
 #[test]
 fn client_gnutls_resumes() {
     let (srv, port) = gnutls_serv("server-p256", &[]);
-    let (_, to_server) = payloads(line!());
-    let mut cl = our_client(port, "ca-p256.pem", &["--reconnect"]);
-    cl.write(&to_server);
-    let got = cl.wait_stdout(&to_server, STEP);
-    cl.close_stdin();
-    let ctx = transcripts(&[&cl, &srv]);
-    got.unwrap_or_else(|e| panic!("{e}\n{ctx}"));
-    succeeds(&mut cl, &[&srv]);
-    let ctx = transcripts(&[&cl, &srv]);
+    let (cl, ctx) = echo_through(&srv, port, "ca-p256.pem", &["--reconnect"], true);
     assert!(cl.stderr().contains("resumed=no"), "{ctx}");
-    assert_eq!(cl.stdout_bytes(), to_server, "echo\n{ctx}");
     assert!(
         cl.stderr()
             .lines()
