@@ -127,6 +127,14 @@ fn save_is_refused_while_anything_is_pending() {
     assert!(pair.client.save().is_err());
     let _ = pair.client.poll_transmit();
     let _ = Instant::ZERO;
+    // A server whose HelloRequest is still unanswered.
+    let (client, mut server) = dtls_configs(Mode::Direct);
+    server.common.tls12.renegotiation.enabled = true;
+    let mut pair = Pair::new(client, server, Some("localhost")).unwrap();
+    pair.handshake().unwrap();
+    pair.server.renegotiate().unwrap();
+    while pair.server.poll_transmit().is_some() {}
+    assert!(pair.server.save().is_err());
 }
 
 #[test]

@@ -167,16 +167,7 @@ fn renegotiation_over_a_lossy_path() {
                     net.client.handshake_state(),
                     net.server.handshake_state()
                 );
-                assert!(
-                    net.client_stats.error.is_none(),
-                    "{what}: {:?}",
-                    net.client_stats.error
-                );
-                assert!(
-                    net.server_stats.error.is_none(),
-                    "{what}: {:?}",
-                    net.server_stats.error
-                );
+                net.assert_no_errors(&what);
                 let after = exporter(&net.client);
                 assert_ne!(before, after, "{what}: new keys");
                 assert_eq!(after, exporter(&net.server), "{what}");
@@ -206,16 +197,7 @@ fn declined_renegotiation_stops_the_hello_request_resends() {
     net.server.renegotiate().unwrap();
     let quiet = net.now + Duration::from_secs(200);
     assert_eq!(net.run_until(|n| n.now >= quiet), Stop::Idle);
-    assert!(
-        net.server_stats.error.is_none(),
-        "{:?}",
-        net.server_stats.error
-    );
-    assert!(
-        net.client_stats.error.is_none(),
-        "{:?}",
-        net.client_stats.error
-    );
+    net.assert_no_errors("declined renegotiation");
     // The HelloRequest once; the client's refusal stopped the timer.
     assert_eq!(net.server_stats.datagrams_sent, sent_before + 1);
     assert_eq!(net.server_stats.retransmissions, 0);

@@ -565,6 +565,21 @@ impl Netem {
         Ok(())
     }
 
+    /// Fails the test if either side has failed.
+    pub fn assert_no_errors(&self, what: &str) {
+        for (side, stats) in [
+            (Side::Client, &self.client_stats),
+            (Side::Server, &self.server_stats),
+        ] {
+            assert!(
+                stats.error.is_none(),
+                "{what}: {side:?} failed at {:?}: {:?}",
+                stats.error_at,
+                stats.error
+            );
+        }
+    }
+
     /// Sends `count` numbered messages each way and checks that each arrives
     /// exactly once and intact (the paths may still reorder and duplicate).
     /// Data received before is forgotten first.

@@ -38,7 +38,8 @@ fn optional(v: Option<&[u8]>) -> &[u8] {
 impl Connection {
     /// Serializes an established DTLS 1.2 connection with an AEAD suite
     /// (Mbed TLS context_save). Refused while a handshake, an operation,
-    /// unsent datagrams or undelivered events are pending. The connection
+    /// unsent datagrams, undelivered events or our renegotiation request
+    /// (a HelloRequest not yet answered) are pending. The connection
     /// must not be used afterwards (its sequence numbers now live in the
     /// bytes); it is closed without an alert.
     pub fn save(&mut self) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -59,6 +60,7 @@ impl Connection {
             || !dg.out.is_empty()
             || !self.events.is_empty()
             || dg.handshake.has_partial()
+            || traffic.records_since_request.is_some()
         {
             return Err(ApiMisuse::NotSerializable.into());
         }

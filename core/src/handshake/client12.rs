@@ -307,7 +307,7 @@ pub(crate) fn start_datagram(
     }
     let now = common.provider.time.as_ref().and_then(|t| t.now());
     let session = session.filter(|s| {
-        s.version == ProtocolVersion::DTLSv1_2
+        s.version == common.transport.tls12_version()
             && suites.contains(&s.suite)
             && !now.is_some_and(|now| s.is_expired(now))
     });
